@@ -1,0 +1,68 @@
+// The main thread's side of the fetch worker: starts it, checks what it says, and turns a crash,
+// an unreadable or malformed message, or an unexpected exit into one failure callback.
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { isWorkerToMain } from './protocol.ts';
+import type { FetchFailure, FetchJob, FetchedObject, MainToWorker } from './protocol.ts';
+
+export interface FetchWorkerEvents {
+  changed(object: FetchedObject, durationMs: number): void;
+  unchanged(durationMs: number): void;
+  /** Called at most once; after it, no other event is. */
+  failed(failure: FetchFailure): void;
+}
+
+export interface FetchWorkerHandle {
+  /** Fetch now, without waiting for the next slot. */
+  refresh(): void;
+  /** Cancels any fetch in flight and ends the thread; forced after `graceMs`. */
+  stop(graceMs: number): Promise<void>;
+}
+
+// Built code runs dist/main.js beside dist/fetch-worker.js; source run with Node's type
+// stripping runs src/main.ts beside src/fetch-worker.ts.
+const workerFile = new URL(`./fetch-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+export function startFetchWorker(job: FetchJob, events: FetchWorkerEvents): FetchWorkerHandle {
+  const worker = new Worker(workerFile, { workerData: job, name: 'fetch-worker' });
+  let settled = false; // failed, or asked to stop: no more events
+
+  const fail = (code: string, message: string): void => {
+    if (settled) return;
+    settled = true;
+    events.failed({ code, httpStatus: undefined, message });
+  };
+
+  worker.on('message', (message: unknown) => {
+    if (settled) return;
+    if (!isWorkerToMain(message)) {
+      fail('MalformedMessage', `fetch worker sent a malformed message: ${JSON.stringify(message)?.slice(0, 200)}`);
+      return;
+    }
+    if (message.type === 'changed') events.changed(message.object, message.durationMs);
+    else if (message.type === 'unchanged') events.unchanged(message.durationMs);
+    else {
+      settled = true;
+      events.failed(message.failure);
+    }
+  });
+  worker.on('messageerror', (error) => fail('MessageError', `fetch worker message could not be read: ${error.message}`));
+  worker.on('error', (error) => fail('WorkerCrashed', `fetch worker crashed: ${error.message}`));
+  worker.on('exit', (code) => fail('WorkerExited', `fetch worker exited unexpectedly with code ${code}`));
+
+  return {
+    refresh() {
+      if (!settled) worker.postMessage({ type: 'refresh' } satisfies MainToWorker);
+    },
+    async stop(graceMs) {
+      settled = true;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      if (worker.threadId === -1) return; // already gone
+      worker.postMessage({ type: 'stop' } satisfies MainToWorker);
+      const forced = setTimeout(() => void worker.terminate(), graceMs);
+      await exited;
+      clearTimeout(forced);
+    },
+  };
+}

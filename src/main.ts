@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// The main thread: configuration, then the fetch worker, then (after the first object arrived)
+// the HTTP server. It exits 1 when the worker reports a failure and 0 on SIGTERM or SIGINT.
+import { cacheControlFor, toCachedObject, type CachedObject } from './cached-object.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ExitCode } from './exit-codes.ts';
+import { startFetchWorker } from './fetch-worker-handle.ts';
+import { createHttpServer, type HttpServer } from './http-server.ts';
+import { createLogger, redactUrl, type Logger } from './logger.ts';
+import { ServiceMetrics } from './metrics.ts';
+import type { FetchJob } from './protocol.ts';
+import { createRequestHandler } from './request-handler.ts';
+import { exitOnStopSignals } from './shutdown.ts';
+
+/** The worker gets time to cancel its fetch and end cleanly before it is terminated. */
+const workerStopGraceMs = 1_000;
+
+function readConfig(): Config | undefined {
+  try {
+    return loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createLogger('info').fatal(error.message);
+    process.exit(ExitCode.invalidConfig);
+  }
+}
+
+function fetchJobOf(config: Config): FetchJob {
+  const { bucket, key, endpoint, forcePathStyle, region, refreshIntervalMs, fetchTimeoutMs, maxObjectBytes } = config;
+  return { bucket, key, endpoint, forcePathStyle, region, refreshIntervalMs, fetchTimeoutMs, maxObjectBytes };
+}
+
+function exitOnInternalFault(logger: Logger): void {
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, `internal fault: ${error.message}`);
+    process.exit(ExitCode.internalFault);
+  });
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  if (config === undefined) return; // --help was printed
+  const logger = createLogger(config.logLevel);
+  exitOnInternalFault(logger);
+  logger.info({ config: { ...config, endpoint: redactUrl(config.endpoint) } }, 'starting');
+
+  const metrics = new ServiceMetrics();
+  const lifecycle = { stopping: false };
+  const cache: { current?: CachedObject } = {};
+  const cacheControl = cacheControlFor(config.refreshIntervalMs);
+  const object = { bucket: config.bucket, key: config.key };
+  let http: HttpServer | undefined;
+  let firstObjectArrived!: () => void;
+  const firstObject = new Promise<void>((resolve) => (firstObjectArrived = resolve));
+
+  const worker = startFetchWorker(fetchJobOf(config), {
+    changed(fetched, durationMs) {
+      const previous = cache.current;
+      cache.current = toCachedObject(fetched, cacheControl);
+      metrics.refreshChanged(fetched.body.byteLength);
+      logger.info(
+        {
+          ...object,
+          etag: fetched.etag,
+          size: fetched.body.byteLength,
+          ...(previous && { previousEtag: previous.etag, previousSize: previous.body.byteLength }),
+          durationMs,
+        },
+        previous ? 'object changed' : 'object fetched',
+      );
+      firstObjectArrived();
+    },
+    unchanged(durationMs) {
+      metrics.refreshUnchanged();
+      logger.debug({ ...object, etag: cache.current?.etag, durationMs }, 'object unchanged');
+    },
+    failed(failure) {
+      metrics.refreshFailed();
+      logger.error({ ...object, code: failure.code, httpStatus: failure.httpStatus }, failure.message);
+      process.exit(ExitCode.fetchFailed);
+    },
+  });
+
+  exitOnStopSignals({
+    timeoutMs: config.shutdownTimeoutMs,
+    logger,
+    async stop() {
+      lifecycle.stopping = true;
+      await Promise.all([http?.close(), worker.stop(workerStopGraceMs)]);
+    },
+  });
+  process.on('SIGHUP', () => {
+    logger.info({ ...object }, 'SIGHUP: refreshing now');
+    worker.refresh();
+  });
+
+  await firstObject;
+  if (lifecycle.stopping) return; // a signal came during start-up; its handler exits
+  http = createHttpServer(
+    createRequestHandler({
+      cache: cache as { current: CachedObject },
+      lifecycle,
+      metrics,
+      opsPrefix: config.opsEndpoints ? config.opsPrefix : undefined,
+      logger,
+    }),
+  );
+  try {
+    await http.listen(config.port, config.host);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    logger.fatal(
+      { code, host: config.host, port: config.port },
+      `cannot listen on ${config.host}:${config.port}: ${message}; free the port or set PORT/HOST`,
+    );
+    process.exit(ExitCode.cannotListen);
+  }
+  logger.info({ address: http.server.address() }, 'listening');
+}
+
+await main();

@@ -1,0 +1,100 @@
+// Prometheus metrics. Request counting sits on the hot path, so it is a plain array increment;
+// prom-client reads it only when scraped.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+const prefix = 's3_object_cache_';
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  /** Requests answered, indexed by HTTP status code. */
+  private readonly requestsByStatus: number[] = new Array(600).fill(0);
+  private lastSuccessAt: number | undefined;
+  private objectSize = 0;
+  private readonly now: () => number;
+
+  private readonly attempts = new Counter({
+    name: `${prefix}refresh_attempts_total`,
+    help: 'Fetches of the object from the store, including the first one at start-up.',
+    registers: [this.registry],
+  });
+  private readonly successes = new Counter({
+    name: `${prefix}refresh_successes_total`,
+    help: 'Fetches that succeeded, with new content or unchanged.',
+    registers: [this.registry],
+  });
+  private readonly unchanged = new Counter({
+    name: `${prefix}refresh_unchanged_total`,
+    help: 'Successful fetches the store answered 304 Not Modified (no body transferred).',
+    registers: [this.registry],
+  });
+  private readonly failures = new Counter({
+    name: `${prefix}refresh_failures_total`,
+    help: 'Fetches that failed; the process exits right after the first one.',
+    registers: [this.registry],
+  });
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+    const metrics = this; // prom-client calls collect() with the metric as `this`
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: `${prefix}last_success_timestamp_seconds`,
+      help: 'Unix time of the last successful fetch.',
+      registers: [this.registry],
+      collect() {
+        if (metrics.lastSuccessAt !== undefined) this.set(metrics.lastSuccessAt / 1000);
+      },
+    });
+    new Gauge({
+      name: `${prefix}age_seconds`,
+      help: 'Seconds since the cached object was last confirmed current by the store.',
+      registers: [this.registry],
+      collect() {
+        if (metrics.lastSuccessAt !== undefined) this.set((now() - metrics.lastSuccessAt) / 1000);
+      },
+    });
+    new Gauge({
+      name: `${prefix}object_size_bytes`,
+      help: 'Size of the cached object.',
+      registers: [this.registry],
+      collect() {
+        this.set(metrics.objectSize);
+      },
+    });
+    new Counter({
+      name: `${prefix}http_requests_total`,
+      help: 'HTTP requests answered, by status code.',
+      labelNames: ['code'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        metrics.requestsByStatus.forEach((count, code) => {
+          if (count > 0) this.inc({ code }, count);
+        });
+      },
+    });
+  }
+
+  countRequest(status: number): void {
+    this.requestsByStatus[status]!++;
+  }
+
+  refreshChanged(objectSize: number): void {
+    this.attempts.inc();
+    this.successes.inc();
+    this.objectSize = objectSize;
+    this.lastSuccessAt = this.now();
+  }
+
+  refreshUnchanged(): void {
+    this.attempts.inc();
+    this.successes.inc();
+    this.unchanged.inc();
+    this.lastSuccessAt = this.now();
+  }
+
+  refreshFailed(): void {
+    this.attempts.inc();
+    this.failures.inc();
+  }
+}

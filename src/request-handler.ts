@@ -1,0 +1,67 @@
+// Routes a request: the object at `/`, the operations endpoints under their prefix, 404 elsewhere.
+// This is the hot path: no allocation beyond what node:http needs, no logging at info level.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { matchesIfNoneMatch, type CachedObject } from './cached-object.ts';
+import type { Logger } from './logger.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import { createOpsEndpoints } from './ops-endpoints.ts';
+import { methodNotAllowed, notFound, send } from './plain-responses.ts';
+
+export interface RequestHandlerOptions {
+  /** Read once per request: a refresh swaps `current` whole. */
+  cache: { readonly current: CachedObject };
+  lifecycle: { readonly stopping: boolean };
+  metrics: ServiceMetrics;
+  /** Undefined turns the operations endpoints off. */
+  opsPrefix: string | undefined;
+  logger: Logger;
+}
+
+function serveObject(object: CachedObject, req: IncomingMessage, res: ServerResponse): number {
+  const method = req.method;
+  if (method !== 'GET' && method !== 'HEAD') return send(res, methodNotAllowed);
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch !== undefined && matchesIfNoneMatch(ifNoneMatch, object.etag)) {
+    res.writeHead(304, object.notModifiedHeaders as string[]);
+    res.end();
+    return 304;
+  }
+  res.writeHead(200, object.okHeaders as string[]);
+  res.end(method === 'HEAD' ? undefined : object.body);
+  return 200;
+}
+
+export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
+  const { cache, lifecycle, metrics, opsPrefix, logger } = options;
+  const ops =
+    opsPrefix === undefined
+      ? undefined
+      : createOpsEndpoints({ metrics, isReady: () => !lifecycle.stopping });
+
+  const route = (req: IncomingMessage, res: ServerResponse): number => {
+    const url = req.url ?? '';
+    const queryStart = url.indexOf('?');
+    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+    if (path === '/') return serveObject(cache.current, req, res);
+    if (ops !== undefined && path.startsWith(opsPrefix!) && path[opsPrefix!.length] === '/') {
+      return ops(path.slice(opsPrefix!.length), req, res);
+    }
+    return send(res, notFound);
+  };
+
+  const handle: RequestListener = (req, res) => {
+    // While stopping, answer but tell the client not to reuse the connection.
+    if (lifecycle.stopping) res.shouldKeepAlive = false;
+    metrics.countRequest(route(req, res));
+  };
+
+  if (!logger.isLevelEnabled('debug')) return handle;
+  return (req, res) => {
+    const startedAt = performance.now();
+    res.once('finish', () => {
+      const durationMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
+      logger.debug({ method: req.method, url: req.url, status: res.statusCode, durationMs }, 'request');
+    });
+    handle(req, res);
+  };
+}
