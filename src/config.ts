@@ -30,6 +30,7 @@ export interface Config {
   refreshIntervalMs: number;
   fetchTimeoutMs: number;
   shutdownTimeoutMs: number;
+  drainDelayMs: number;
   maxObjectBytes: number;
   logLevel: LogLevel;
   opsEndpoints: boolean;
@@ -93,6 +94,12 @@ const settings = [
     parse: within(parseDuration, 1, 4_999, 'use a duration above 0 and below 5s, such as 4s'),
   },
   {
+    name: 'DRAIN_DELAY',
+    defaultValue: '0s',
+    description: 'after a stop signal, keep serving this long with readiness 503 (load balancer drain)',
+    parse: within(parseDuration, 0, 4_998, 'use a duration below SHUTDOWN_TIMEOUT, such as 1s'),
+  },
+  {
     name: 'MAX_OBJECT_BYTES',
     defaultValue: '128MiB',
     description: 'largest object accepted',
@@ -142,7 +149,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
       [env[name], name],
       ...(setting.fallbacks ?? []).map((fallback): [string | undefined, string] => [env[fallback], fallback]),
     ];
-    const [raw, source] = sources.find(([value]) => value !== undefined && value !== '') ?? [
+    // An empty value is a value (and an error), not a way to unset: a blank line in an env file
+    // must not silently fall back to the default bucket.
+    const [raw, source] = sources.find(([value]) => value !== undefined) ?? [
       setting.defaultValue,
       'default',
     ];
@@ -156,6 +165,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   };
 
   const endpoint = read('S3_ENDPOINT') as string | undefined;
+  const shutdownTimeoutMs = read('SHUTDOWN_TIMEOUT') as number;
+  const drainDelayMs = read('DRAIN_DELAY') as number;
+  if (drainDelayMs >= shutdownTimeoutMs) {
+    throw new ConfigError(
+      `invalid configuration: DRAIN_DELAY (${drainDelayMs} ms) must be shorter than SHUTDOWN_TIMEOUT (${shutdownTimeoutMs} ms); lower DRAIN_DELAY`,
+    );
+  }
   return {
     port: read('PORT') as number,
     host: read('HOST') as string,
@@ -166,7 +182,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     region: (read('AWS_REGION') as string | undefined) ?? (endpoint === undefined ? undefined : 'us-east-1'),
     refreshIntervalMs: read('REFRESH_INTERVAL') as number,
     fetchTimeoutMs: read('FETCH_TIMEOUT') as number,
-    shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT') as number,
+    shutdownTimeoutMs,
+    drainDelayMs,
     maxObjectBytes: read('MAX_OBJECT_BYTES') as number,
     logLevel: read('LOG_LEVEL') as LogLevel,
     opsEndpoints: read('OPS_ENDPOINTS') as boolean,

@@ -31,6 +31,8 @@ function fixFor(code: string, job: FetchJob): string | undefined {
       return 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE';
     case 'TimeoutError':
       return `the store did not answer within FETCH_TIMEOUT=${formatDuration(job.fetchTimeoutMs)}; check the store or raise FETCH_TIMEOUT`;
+    case 'RegionMissing':
+      return 'set AWS_REGION';
     case 'ObjectTooLarge':
       return 'raise MAX_OBJECT_BYTES or make the object smaller';
     default:
@@ -50,7 +52,9 @@ export function describeFetchError(error: unknown, job: FetchJob): FetchFailure 
       ? socketCode
       : named
         ? thrown.name!
-        : (socketCode ?? (httpStatus === undefined ? 'Error' : `HTTP${httpStatus}`));
+        : /Region is missing/.test(thrown.message ?? '') // the SDK throws a plain Error for it
+          ? 'RegionMissing'
+          : (socketCode ?? (httpStatus === undefined ? 'Error' : `HTTP${httpStatus}`));
   const detail = (thrown.message || firstInner?.message || '').split('\n')[0];
   const fix = fixFor(code, job);
   const status = httpStatus === undefined ? '' : ` (HTTP ${httpStatus})`;

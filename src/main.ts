@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The main thread: configuration, then the fetch worker, then (after the first object arrived)
 // the HTTP server. It exits 1 when the worker reports a failure and 0 on SIGTERM or SIGINT.
+import { setTimeout } from 'node:timers/promises';
 import { cacheControlFor, toCachedObject, type CachedObject } from './cached-object.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -45,11 +46,10 @@ async function main(): Promise<void> {
   logger.info({ config: { ...config, endpoint: redactUrl(config.endpoint) } }, 'starting');
 
   const metrics = new ServiceMetrics();
-  const lifecycle = { stopping: false };
+  const lifecycle: { stopping: boolean; http?: HttpServer } = { stopping: false };
   const cache: { current?: CachedObject } = {};
   const cacheControl = cacheControlFor(config.refreshIntervalMs);
   const object = { bucket: config.bucket, key: config.key };
-  let http: HttpServer | undefined;
   let firstObjectArrived!: () => void;
   const firstObject = new Promise<void>((resolve) => (firstObjectArrived = resolve));
 
@@ -85,8 +85,10 @@ async function main(): Promise<void> {
     timeoutMs: config.shutdownTimeoutMs,
     logger,
     async stop() {
-      lifecycle.stopping = true;
-      await Promise.all([http?.close(), worker.stop(workerStopGraceMs)]);
+      lifecycle.stopping = true; // readiness answers 503 from now on
+      const workerStopped = worker.stop(workerStopGraceMs);
+      if (lifecycle.http !== undefined && config.drainDelayMs > 0) await setTimeout(config.drainDelayMs);
+      await Promise.all([lifecycle.http?.close(), workerStopped]);
     },
   });
   process.on('SIGHUP', () => {
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
 
   await firstObject;
   if (lifecycle.stopping) return; // a signal came during start-up; its handler exits
-  http = createHttpServer(
+  const http = createHttpServer(
     createRequestHandler({
       cache: cache as { current: CachedObject },
       lifecycle,
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
       logger,
     }),
   );
+  lifecycle.http = http;
   try {
     await http.listen(config.port, config.host);
   } catch (error) {

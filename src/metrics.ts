@@ -35,41 +35,40 @@ export class ServiceMetrics {
 
   constructor(now: () => number = Date.now) {
     this.now = now;
-    const metrics = this; // prom-client calls collect() with the metric as `this`
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({
+    const registers = [this.registry];
+    // Gauges computed at scrape time, from state the service keeps anyway.
+    const lastSuccess: Gauge = new Gauge({
       name: `${prefix}last_success_timestamp_seconds`,
       help: 'Unix time of the last successful fetch.',
-      registers: [this.registry],
-      collect() {
-        if (metrics.lastSuccessAt !== undefined) this.set(metrics.lastSuccessAt / 1000);
+      registers,
+      collect: () => {
+        if (this.lastSuccessAt !== undefined) lastSuccess.set(this.lastSuccessAt / 1000);
       },
     });
-    new Gauge({
+    const age: Gauge = new Gauge({
       name: `${prefix}age_seconds`,
       help: 'Seconds since the cached object was last confirmed current by the store.',
-      registers: [this.registry],
-      collect() {
-        if (metrics.lastSuccessAt !== undefined) this.set((now() - metrics.lastSuccessAt) / 1000);
+      registers,
+      collect: () => {
+        if (this.lastSuccessAt !== undefined) age.set((this.now() - this.lastSuccessAt) / 1000);
       },
     });
-    new Gauge({
+    const size: Gauge = new Gauge({
       name: `${prefix}object_size_bytes`,
       help: 'Size of the cached object.',
-      registers: [this.registry],
-      collect() {
-        this.set(metrics.objectSize);
-      },
+      registers,
+      collect: () => size.set(this.objectSize),
     });
-    new Counter({
+    const requests: Counter<'code'> = new Counter({
       name: `${prefix}http_requests_total`,
       help: 'HTTP requests answered, by status code.',
       labelNames: ['code'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        metrics.requestsByStatus.forEach((count, code) => {
-          if (count > 0) this.inc({ code }, count);
+      registers,
+      collect: () => {
+        requests.reset();
+        this.requestsByStatus.forEach((count, code) => {
+          if (count > 0) requests.inc({ code }, count);
         });
       },
     });

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// `npm run demo`: an embedded local store (s3rver) holding example/object.txt, and the service on
+// :8000 in the foreground. Ctrl-C stops both. No cloud account, no Docker.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'minio';
+import { s3rverCredentials, serviceEnvironment, startS3rver } from './embedded-s3rver.ts';
+
+const directory = mkdtempSync(join(tmpdir(), 's3-object-cache-demo-'));
+const store = await startS3rver(directory, ['example']);
+const fixtures = new Client({
+  endPoint: '127.0.0.1',
+  port: store.port,
+  useSSL: false,
+  accessKey: s3rverCredentials.accessKeyId,
+  secretKey: s3rverCredentials.secretAccessKey,
+});
+await fixtures.putObject('example', 'object.txt', Buffer.from('Hello from s3-object-cache!\n'), undefined, {
+  'Content-Type': 'text/plain; charset=utf-8',
+});
+console.error(`demo: local store at ${store.endpoint} holds example/object.txt`);
+console.error(`demo: try  curl -i http://localhost:${process.env.PORT ?? 8000}/   (Ctrl-C stops)`);
+
+const mainFile = new URL('../dist/main.js', import.meta.url).pathname;
+const service = spawn(process.execPath, [mainFile, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  // Its own process group: Ctrl-C reaches only this script, which forwards exactly one signal
+  // (a second one would make the service skip its graceful stop).
+  detached: true,
+  env: { ...process.env, ...serviceEnvironment(store.endpoint) },
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => service.kill(signal));
+
+service.on('exit', (code, signal) => {
+  void store.close().finally(() => {
+    rmSync(directory, { recursive: true, force: true });
+    process.exit(code ?? (signal === null ? 0 : 1));
+  });
+});

@@ -1,0 +1,59 @@
+// A failing background refresh ends the process with exit code 1 and one line naming the cause,
+// so that the supervisor restarts it. Bounds: REFRESH_INTERVAL=1s, FETCH_TIMEOUT=1s.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startService, type ServiceProcess } from './helpers/service.ts';
+import { freshBucket, putObject, testStore, type TestStore } from './helpers/store.ts';
+
+const timing = { REFRESH_INTERVAL: '1s', FETCH_TIMEOUT: '1s' };
+
+async function serving(store: TestStore): Promise<ServiceProcess> {
+  const bucket = await freshBucket(store);
+  await putObject(store, bucket, 'object.txt', 'serving');
+  return startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, ...timing } });
+}
+
+async function assertExitsWithin(service: ServiceProcess, boundMs: number, cause: RegExp): Promise<number> {
+  const startedAt = performance.now();
+  const exit = await service.waitForExit(boundMs + 5_000);
+  const elapsedMs = performance.now() - startedAt;
+  assert.is(exit.code, 1, service.stderr());
+  assert.ok(elapsedMs < boundMs, `exited after ${Math.round(elapsedMs)} ms; bound ${boundMs} ms`);
+  const error = service.logs.find((line) => line.level === 'error');
+  assert.ok(error, `no error line; stderr:\n${service.stderr()}`);
+  assert.match(error!.msg, cause);
+  return elapsedMs;
+}
+
+test('store stopped while serving: exit 1 within interval + retries (bound 3 s)', async () => {
+  const store = await testStore();
+  const service = await serving(store);
+  await store.stop();
+  try {
+    await assertExitsWithin(service, 3_000, /ECONNREFUSED/);
+  } finally {
+    await store.start();
+  }
+});
+
+test('object deleted while serving: exit 1 naming NoSuchKey (bound 3 s)', async () => {
+  const store = await testStore();
+  const bucket = await freshBucket(store);
+  await putObject(store, bucket, 'object.txt', 'soon gone');
+  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, ...timing } });
+  await store.fixtures.removeObject(bucket, 'object.txt');
+  await assertExitsWithin(service, 3_000, /NoSuchKey \(HTTP 404\)/);
+});
+
+test('store paused (SIGSTOP) while serving: exit 1 within interval + 3 × FETCH_TIMEOUT + backoff (bound 7 s)', async () => {
+  const store = await testStore();
+  const service = await serving(store);
+  store.pause();
+  try {
+    await assertExitsWithin(service, 7_000, /TimeoutError.*FETCH_TIMEOUT=1s/);
+  } finally {
+    store.resume();
+  }
+});
+
+test.run();

@@ -1,0 +1,91 @@
+// An HTTP proxy in front of the store that a test can steer: pass requests through, pass them one
+// at a time (s3rver tears objects that are read while being overwritten), or hold them unanswered
+// (a store that hangs mid-refresh), telling the test when a request arrives and when it is given up.
+import { once } from 'node:events';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { onCleanup } from './cleanup.ts';
+
+export type ProxyMode = 'pass' | 'serialise' | 'hold';
+
+export interface HeldRequest {
+  method: string;
+  url: string;
+  /** Resolves when the client gives up on the request (closes its connection). */
+  abandoned: Promise<void>;
+}
+
+export interface StoreProxy {
+  readonly endpoint: string;
+  mode: ProxyMode;
+  /** Resolves with the next request that arrives while holding. */
+  nextHeld(): Promise<HeldRequest>;
+  /** Requests received since the proxy started, in any mode. */
+  requestsSeen(): number;
+  close(): Promise<void>;
+}
+
+export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy> {
+  const target = new URL(storeEndpoint);
+  let queue = Promise.resolve();
+  const heldWaiters: Array<(held: HeldRequest) => void> = [];
+  const held: HeldRequest[] = [];
+  let requestsSeen = 0;
+
+  const forward = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
+    new Promise((resolve) => {
+      const upstream = request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: false },
+        (answer) => {
+          res.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(res);
+          answer.once('end', resolve);
+          answer.once('error', resolve);
+        },
+      );
+      upstream.once('error', () => {
+        res.destroy();
+        resolve();
+      });
+      req.pipe(upstream);
+    });
+
+  const proxy: StoreProxy = {
+    endpoint: '',
+    mode: 'pass',
+    nextHeld: () => {
+      const waiting = held.shift();
+      return waiting ? Promise.resolve(waiting) : new Promise((resolve) => heldWaiters.push(resolve));
+    },
+    requestsSeen: () => requestsSeen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+
+  const server = createServer((req, res) => {
+    requestsSeen++;
+    if (proxy.mode === 'hold') {
+      const request: HeldRequest = {
+        method: req.method!,
+        url: req.url!,
+        abandoned: once(res, 'close').then(() => undefined),
+      };
+      const waiter = heldWaiters.shift();
+      if (waiter) waiter(request);
+      else held.push(request);
+      return;
+    }
+    if (proxy.mode === 'pass') {
+      void forward(req, res);
+      return;
+    }
+    queue = queue.then(() => forward(req, res));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  (proxy as { endpoint: string }).endpoint = `http://127.0.0.1:${port}`;
+  onCleanup(() => {
+    server.closeAllConnections();
+    return proxy.close().catch(() => undefined);
+  });
+  return proxy;
+}

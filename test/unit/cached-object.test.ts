@@ -1,0 +1,49 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cacheControlFor, matchesIfNoneMatch, toCachedObject } from '../../src/cached-object.ts';
+
+const fetched = {
+  body: new TextEncoder().encode('hello').buffer as ArrayBuffer,
+  etag: '"abc"',
+  lastModified: 'Fri, 27 Nov 2026 10:00:00 GMT',
+  contentType: 'text/plain',
+};
+
+test('headers are computed once, from the fetched object', () => {
+  const object = toCachedObject(fetched, 'public, max-age=60');
+  assert.equal(object.okHeaders, [
+    'Content-Type', 'text/plain',
+    'Content-Length', '5',
+    'ETag', '"abc"',
+    'Last-Modified', 'Fri, 27 Nov 2026 10:00:00 GMT',
+    'Cache-Control', 'public, max-age=60',
+  ]);
+  assert.equal(object.notModifiedHeaders, ['ETag', '"abc"', 'Last-Modified', fetched.lastModified, 'Cache-Control', 'public, max-age=60']);
+  assert.is(object.body.toString(), 'hello');
+});
+
+test('a store that reports no content type gets application/octet-stream', () => {
+  const object = toCachedObject({ ...fetched, contentType: undefined, etag: undefined, lastModified: undefined }, 'x');
+  assert.equal(object.okHeaders, ['Content-Type', 'application/octet-stream', 'Content-Length', '5', 'Cache-Control', 'x']);
+});
+
+test('the body is a view on the transferred memory, not a copy', () => {
+  const object = toCachedObject(fetched, 'x');
+  assert.is(object.body.buffer, fetched.body);
+});
+
+test('Cache-Control follows the refresh interval', () => {
+  assert.is(cacheControlFor(60_000), 'public, max-age=60');
+  assert.is(cacheControlFor(1_500), 'public, max-age=1');
+});
+
+test('If-None-Match: exact, weak, lists and *', () => {
+  assert.ok(matchesIfNoneMatch('"abc"', '"abc"'));
+  assert.ok(matchesIfNoneMatch('W/"abc"', '"abc"'));
+  assert.ok(matchesIfNoneMatch('"x", "abc"', '"abc"'));
+  assert.ok(matchesIfNoneMatch('*', '"abc"'));
+  assert.not.ok(matchesIfNoneMatch('"abcd"', '"abc"'));
+  assert.not.ok(matchesIfNoneMatch('"abc"', undefined));
+});
+
+test.run();

@@ -1,0 +1,97 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ConfigError, helpText, loadConfig } from '../../src/config.ts';
+import { parseDuration, parseSize } from '../../src/config-values.ts';
+
+const load = (env: Record<string, string> = {}, argv: string[] = []) => loadConfig(argv, env)!;
+
+test('defaults: port 8000 on all interfaces, example/object.txt, refresh every 60 s', () => {
+  const config = load();
+  assert.is(config.port, 8000);
+  assert.is(config.host, '0.0.0.0');
+  assert.is(config.bucket, 'example');
+  assert.is(config.key, 'object.txt');
+  assert.is(config.refreshIntervalMs, 60_000);
+  assert.is(config.shutdownTimeoutMs, 4_000);
+  assert.is(config.endpoint, undefined);
+  assert.is(config.forcePathStyle, false);
+  assert.is(config.region, undefined);
+  assert.is(config.logLevel, 'info');
+});
+
+test('an endpoint turns on path-style addressing and a default region', () => {
+  const config = load({ S3_ENDPOINT: 'http://127.0.0.1:9000' });
+  assert.is(config.forcePathStyle, true);
+  assert.is(config.region, 'us-east-1');
+  assert.is(load({ S3_ENDPOINT: 'http://h:1', AWS_REGION: 'eu-west-3' }).region, 'eu-west-3');
+  assert.is(load({ S3_ENDPOINT: 'http://h:1', S3_FORCE_PATH_STYLE: 'false' }).forcePathStyle, false);
+});
+
+test("the SDK's standard endpoint variables are read when S3_ENDPOINT is unset", () => {
+  assert.is(load({ AWS_ENDPOINT_URL: 'http://a:1' }).endpoint, 'http://a:1');
+  assert.is(load({ AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_S3: 'http://b:2' }).endpoint, 'http://b:2');
+  assert.is(load({ AWS_ENDPOINT_URL_S3: 'http://b:2', S3_ENDPOINT: 'http://c:3' }).endpoint, 'http://c:3');
+});
+
+test('a flag wins over the environment', () => {
+  const config = load({ PORT: '9000', S3_BUCKET: 'from-env' }, ['--port', '9001', '--s3-bucket=from-flag']);
+  assert.is(config.port, 9001);
+  assert.is(config.bucket, 'from-flag');
+});
+
+test('durations: ms, s, m, h; a bare number means seconds', () => {
+  assert.is(parseDuration('500ms'), 500);
+  assert.is(parseDuration('10s'), 10_000);
+  assert.is(parseDuration('1m'), 60_000);
+  assert.is(parseDuration('1.5'), 1_500);
+  assert.is(parseDuration('2h'), 7_200_000);
+  assert.throws(() => parseDuration('abc'));
+  assert.throws(() => parseDuration('-1s'));
+});
+
+test('sizes: bytes, KiB, MiB, GiB', () => {
+  assert.is(parseSize('1024'), 1024);
+  assert.is(parseSize('512KiB'), 512 * 1024);
+  assert.is(parseSize('64MiB'), 64 * 1024 ** 2);
+  assert.throws(() => parseSize('64MB'));
+});
+
+const rejected: Array<[Record<string, string>, string[], RegExp]> = [
+  [{ PORT: '0' }, [], /PORT="0" is not accepted; use an integer from 1 to 65535/],
+  [{ PORT: '70000' }, [], /PORT="70000"/],
+  [{ REFRESH_INTERVAL: 'abc' }, [], /REFRESH_INTERVAL="abc" is not accepted; use a duration/],
+  [{ S3_ENDPOINT: 'ftp://x' }, [], /S3_ENDPOINT="ftp:\/\/x" is not accepted; use an http:\/\/ or https:\/\/ URL/],
+  [{ S3_ENDPOINT: 'not a url' }, [], /S3_ENDPOINT/],
+  [{ S3_BUCKET: ' ' }, [], /S3_BUCKET=" " is not accepted; use a non-empty value/],
+  [{ S3_BUCKET: '' }, [], /S3_BUCKET="" is not accepted; use a non-empty value/],
+  [{ S3_ENDPOINT: '' }, [], /S3_ENDPOINT="" is not accepted/],
+  [{ SHUTDOWN_TIMEOUT: '5s' }, [], /SHUTDOWN_TIMEOUT="5s" is not accepted; use a duration above 0 and below 5s/],
+  [{ LOG_LEVEL: 'loud' }, [], /LOG_LEVEL="loud" is not accepted; use one of trace, debug/],
+  [{}, ['--port', '0'], /--port="0" is not accepted/],
+  [{}, ['--bogus'], /unknown option --bogus; run with --help/],
+  [{}, ['positional'], /unexpected argument/],
+  [{}, ['--port'], /option --port needs a value/],
+  [{ OPS_PREFIX: '/' }, [], /OPS_PREFIX="\/" is not accepted/],
+];
+
+test('bad values fail with one line naming the setting, the value and what is accepted', () => {
+  for (const [env, argv, expected] of rejected) {
+    try {
+      load(env, argv);
+      assert.unreachable(`accepted ${JSON.stringify({ env, argv })}`);
+    } catch (error) {
+      assert.instance(error, ConfigError);
+      assert.match((error as Error).message, expected);
+      assert.not.match((error as Error).message, /\n/);
+    }
+  }
+});
+
+test('--help lists every setting with its flag, variable and default', () => {
+  const help = helpText();
+  for (const line of ['--port, PORT', '--refresh-interval, REFRESH_INTERVAL', '[default: 60s]', '--s3-endpoint, S3_ENDPOINT']) {
+    assert.ok(help.includes(line), `help lacks ${line}`);
+  }
+});
+
+test.run();
