@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A local S3-compatible store (s3rver) on 127.0.0.1 for trying the service by hand and for the
 // tests. Once ready it prints the service's environment as shell lines (`eval` them) and writes
-// DIR/s3rver.pid, then runs until SIGTERM or SIGINT. s3rver is a fake: see README "Stores".
+// DIR/s3rver.pid and DIR/port (scripts/store-fault.sh restarts it on that port), then runs until
+// SIGTERM or SIGINT. s3rver is a fake: see README "Stores".
 //
 //   node scripts/s3rver.ts --dir .tmp/store [--port 9000] [--bucket example]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ mkdirSync(values.dir, { recursive: true });
 const store = await startS3rver(join(values.dir, 'data'), values.bucket, Number(values.port));
 const pidFile = join(values.dir, 's3rver.pid');
 writeFileSync(pidFile, `${process.pid}\n`);
+writeFileSync(join(values.dir, 'port'), `${store.port}\n`);
 process.stdout.write(exportLines(serviceEnvironment(store.endpoint)));
 
 const stop = () => {

@@ -48,11 +48,11 @@ test('object deleted while serving: exit 1 naming NoSuchKey (bound 3 s)', async 
 test('store paused (SIGSTOP) while serving: exit 1 within interval + 3 × FETCH_TIMEOUT + backoff (bound 7 s)', async () => {
   const store = await testStore();
   const service = await serving(store);
-  store.pause();
+  await store.pause();
   try {
     await assertExitsWithin(service, 7_000, /TimeoutError.*FETCH_TIMEOUT=1s/);
   } finally {
-    store.resume();
+    await store.resume();
   }
 });
 

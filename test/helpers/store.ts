@@ -20,8 +20,8 @@ export interface TestStore {
   /** Back from an outage, same endpoint, data intact. */
   start(): Promise<void>;
   /** SIGSTOP: connections are accepted and never answered. */
-  pause(): void;
-  resume(): void;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   /** Gets (GETs with a body, 304s) the store served for `key` since it started, where it can tell. */
   getCounts?(key: string): Promise<{ withBody: number; notModified: number }>;
   close(): Promise<void>;

@@ -1,0 +1,20 @@
+// Runs the operator scripts in scripts/ from the tests, with a bound on each run.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const scriptsDirectory = new URL('../../scripts/', import.meta.url).pathname;
+
+export async function runScript(name: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(`${scriptsDirectory}${name}`, args, { timeout: timeoutMs });
+    return stdout;
+  } catch (error) {
+    const { stderr, message } = error as { stderr?: string; message: string };
+    throw new Error(`scripts/${name} ${args.join(' ')} failed: ${message}\n${stderr ?? ''}`);
+  }
+}
+
+/** `export NAME=value` lines, as the store launchers print them. */
+export function readExports(output: string): Record<string, string> {
+  return Object.fromEntries([...output.matchAll(/^export (\w+)=(.*)$/gm)].map(([, name, value]) => [name!, value!]));
+}
