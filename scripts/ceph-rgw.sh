@@ -19,6 +19,8 @@ readonly marker=.ceph-rgw-launcher
 readonly boot_timeout=60
 command=${1:-}
 dir=${2:-}
+# Chosen at start, kept in DIR/ports, read back by load_ports.
+mon_port='' osd_port_min='' osd_port_max='' rgw_port=''
 
 die() { echo "ceph-rgw.sh: $*" >&2; exit 1; }
 [[ -n $command && -n $dir ]] || die "usage: ceph-rgw.sh start|env|stop|destroy|gateway-stop|gateway-start|gateway-pause|gateway-resume DIR"
@@ -26,6 +28,11 @@ die() { echo "ceph-rgw.sh: $*" >&2; exit 1; }
 conf() { echo "$dir/ceph.conf"; }
 # Without a mgr some commands hang: every ceph call is bounded.
 ceph_cli() { timeout 10 ceph -c "$(conf)" -n client.admin "$@"; }
+
+load_ports() {
+  # shellcheck source=/dev/null
+  source "$dir/ports"
+}
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -72,7 +79,7 @@ stop_daemon() {
     kill -TERM "$pid" 2>/dev/null || true
     local deadline=$((SECONDS + 10))
     while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
   rm -f "$pid_file"
 }
@@ -84,8 +91,7 @@ signal_daemon() {
 }
 
 print_env() {
-  # shellcheck source=/dev/null
-  source "$dir/ports"
+  load_ports
   cat <<EOF
 export S3_ENDPOINT=http://127.0.0.1:$rgw_port
 export AWS_ACCESS_KEY_ID=$(<"$dir/access-key")
@@ -98,8 +104,7 @@ EOF
 }
 
 gateway_answers() {
-  # shellcheck source=/dev/null
-  source "$dir/ports"
+  load_ports
   (exec 3<>"/dev/tcp/127.0.0.1/$rgw_port") 2>/dev/null
 }
 
@@ -125,8 +130,7 @@ choose_ports() {
 }
 
 write_conf() {
-  # shellcheck source=/dev/null
-  source "$dir/ports"
+  load_ports
   cat >"$(conf)" <<EOF
 [global]
 fsid = $fsid
@@ -217,8 +221,7 @@ start() {
   choose_ports "${3:-}"
   write_conf
   create_keyring
-  # shellcheck source=/dev/null
-  source "$dir/ports"
+  load_ports
   # --addv with an explicit v1 address: plain --add records msgr2 on non-default ports and the
   # monitor then never reaches quorum.
   monmaptool --create --fsid "$fsid" --addv a "[v1:127.0.0.1:$mon_port]" "$dir/monmap" >/dev/null

@@ -1,8 +1,11 @@
 // Prometheus metrics. Request counting sits on the hot path, so it is a plain array increment;
 // prom-client reads it only when scraped.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 const prefix = 's3_object_cache_';
+/** Sampling interval of the event-loop delay histogram. */
+const delayResolutionMs = 10;
 
 export class ServiceMetrics {
   readonly registry = new Registry();
@@ -59,6 +62,25 @@ export class ServiceMetrics {
       help: 'Size of the cached object.',
       registers,
       collect: () => size.set(this.objectSize),
+    });
+    // Node's histogram records whole sampling intervals (so prom-client's nodejs_eventloop_lag_*
+    // never go below 10 ms); the delay is what exceeds the interval.
+    const loopDelay = monitorEventLoopDelay({ resolution: delayResolutionMs });
+    loopDelay.enable();
+    const delay: Gauge<'quantile'> = new Gauge({
+      name: `${prefix}event_loop_delay_seconds`,
+      help: 'Main-thread event-loop delay since the last scrape, by quantile (1 = the maximum).',
+      labelNames: ['quantile'],
+      registers,
+      collect: () => {
+        const excess = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - delayResolutionMs) / 1000;
+        if (loopDelay.count > 0) {
+          delay.set({ quantile: '0.5' }, excess(loopDelay.percentile(50)));
+          delay.set({ quantile: '0.99' }, excess(loopDelay.percentile(99)));
+          delay.set({ quantile: '1' }, excess(loopDelay.max));
+        }
+        loopDelay.reset();
+      },
     });
     const requests: Counter<'code'> = new Counter({
       name: `${prefix}http_requests_total`,

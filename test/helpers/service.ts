@@ -102,12 +102,12 @@ export async function spawnService(options: SpawnOptions = {}): Promise<ServiceP
           reject(new Error(`service exited before logging ${what}; stderr:\n${stderr}`));
         });
       });
-      return withTimeout(appeared, timeoutMs, `the service to log ${what}; stderr so far:\n${stderr}`).finally(() =>
+      return withTimeout(appeared, timeoutMs, () => `the service to log ${what}; stderr so far:\n${stderr}`).finally(() =>
         waiters.delete(wake),
       );
     },
     waitForExit(timeoutMs = 10_000) {
-      return withTimeout(exited, timeoutMs, `the service to exit; stderr so far:\n${stderr}`);
+      return withTimeout(exited, timeoutMs, () => `the service to exit; stderr so far:\n${stderr}`);
     },
     signal(signal) {
       clockStart = performance.now();
@@ -118,9 +118,9 @@ export async function spawnService(options: SpawnOptions = {}): Promise<ServiceP
 }
 
 /** Spawns the service and waits until it listens. */
-export async function startService(options: SpawnOptions = {}): Promise<ServiceProcess> {
+export async function startService(options: SpawnOptions = {}, timeoutMs = 10_000): Promise<ServiceProcess> {
   const service = await spawnService(options);
-  await service.waitForLog('"listening"', (line) => line.msg === 'listening');
+  await service.waitForLog('"listening"', (line) => line.msg === 'listening', timeoutMs);
   return service;
 }
 

@@ -21,6 +21,8 @@ export interface StoreProxy {
   nextHeld(): Promise<HeldRequest>;
   /** Requests received since the proxy started, in any mode. */
   requestsSeen(): number;
+  /** Body bytes of the store's answers to GETs, passed on to the client. */
+  getBodyBytes(): number;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
   const heldWaiters: Array<(held: HeldRequest) => void> = [];
   const held: HeldRequest[] = [];
   let requestsSeen = 0;
+  let getBodyBytes = 0;
 
   const forward = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
     new Promise((resolve) => {
@@ -37,6 +40,7 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: false },
         (answer) => {
           res.writeHead(answer.statusCode!, answer.headers);
+          if (req.method === 'GET') answer.on('data', (chunk: Buffer) => (getBodyBytes += chunk.byteLength));
           answer.pipe(res);
           answer.once('end', resolve);
           answer.once('error', resolve);
@@ -57,6 +61,7 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
       return waiting ? Promise.resolve(waiting) : new Promise((resolve) => heldWaiters.push(resolve));
     },
     requestsSeen: () => requestsSeen,
+    getBodyBytes: () => getBodyBytes,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 

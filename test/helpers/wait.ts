@@ -25,10 +25,13 @@ export async function waitFor<T>(
 }
 
 /** Rejects with a clear message when `promise` takes longer than `timeoutMs`. */
-export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string | (() => string)): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+    timer = setTimeout(() => {
+      const described = typeof what === 'string' ? what : what(); // as it is at the deadline
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${described}`));
+    }, timeoutMs);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
