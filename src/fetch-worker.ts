@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { describeFetchError } from './fetch-failure.ts';
 import type { FetchJob, MainToWorker, WorkerToMain } from './protocol.ts';
 import { RefreshLoop } from './refresh-loop.ts';
+import { releaseDeadBuffers } from './release-memory.ts';
 import { createS3Client, fetchObject } from './s3-object-source.ts';
 
 if (parentPort === null) throw new Error('fetch-worker must run as a worker thread');
@@ -28,6 +29,7 @@ async function fetchOnce(signal: AbortSignal): Promise<boolean> {
     } else {
       knownEtag = result.object.etag;
       post({ type: 'changed', object: result.object, durationMs: durationMs() }, [result.object.body]);
+      releaseDeadBuffers(); // the response's chunks, copied into the body just sent
     }
     return true;
   } catch (error) {

@@ -10,6 +10,7 @@ import { createHttpServer, type HttpServer } from './http-server.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ServiceMetrics } from './metrics.ts';
 import type { FetchJob } from './protocol.ts';
+import { releaseDeadBuffers } from './release-memory.ts';
 import { createRequestHandler } from './request-handler.ts';
 import { exitOnStopSignals } from './shutdown.ts';
 
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
         previous ? 'object changed' : 'object fetched',
       );
       firstObjectArrived();
+      releaseDeadBuffers(); // the previous version, unless a response still sends it
     },
     unchanged(durationMs) {
       metrics.refreshUnchanged();
