@@ -14,6 +14,8 @@ export interface FetchWorkerEvents {
 }
 
 export interface FetchWorkerHandle {
+  /** Delivers the worker's events from now on, those that came before first. */
+  subscribe(events: FetchWorkerEvents): void;
   /** Fetch now, without waiting for the next slot. */
   refresh(): void;
   /** Cancels any fetch in flight and ends the thread; forced after `graceMs`. */
@@ -24,14 +26,21 @@ export interface FetchWorkerHandle {
 // stripping runs src/main.ts beside src/fetch-worker.ts.
 const workerFile = new URL(`./fetch-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
-export function startFetchWorker(job: FetchJob, events: FetchWorkerEvents): FetchWorkerHandle {
+export function startFetchWorker(job: FetchJob): FetchWorkerHandle {
   const worker = new Worker(workerFile, { workerData: job, name: 'fetch-worker' });
   let settled = false; // failed, or asked to stop: no more events
+  // The main thread subscribes once it has loaded its own modules; the worker may speak first.
+  let pending: Array<(events: FetchWorkerEvents) => void> | undefined = [];
+  let subscriber: FetchWorkerEvents | undefined;
+  const deliver = (event: (events: FetchWorkerEvents) => void): void => {
+    if (subscriber) event(subscriber);
+    else pending!.push(event);
+  };
 
   const fail = (code: string, message: string): void => {
     if (settled) return;
     settled = true;
-    events.failed({ code, httpStatus: undefined, message });
+    deliver((events) => events.failed({ code, httpStatus: undefined, message }));
   };
 
   worker.on('message', (message: unknown) => {
@@ -40,11 +49,11 @@ export function startFetchWorker(job: FetchJob, events: FetchWorkerEvents): Fetc
       fail('MalformedMessage', `fetch worker sent a malformed message: ${JSON.stringify(message)?.slice(0, 200)}`);
       return;
     }
-    if (message.type === 'changed') events.changed(message.object, message.durationMs);
-    else if (message.type === 'unchanged') events.unchanged(message.durationMs);
+    if (message.type === 'changed') deliver((events) => events.changed(message.object, message.durationMs));
+    else if (message.type === 'unchanged') deliver((events) => events.unchanged(message.durationMs));
     else {
       settled = true;
-      events.failed(message.failure);
+      deliver((events) => events.failed(message.failure));
     }
   });
   worker.on('messageerror', (error) => fail('MessageError', `fetch worker message could not be read: ${error.message}`));
@@ -52,6 +61,11 @@ export function startFetchWorker(job: FetchJob, events: FetchWorkerEvents): Fetc
   worker.on('exit', (code) => fail('WorkerExited', `fetch worker exited unexpectedly with code ${code}`));
 
   return {
+    subscribe(events) {
+      subscriber = events;
+      for (const event of pending!) event(events);
+      pending = undefined;
+    },
     refresh() {
       if (!settled) worker.postMessage({ type: 'refresh' } satisfies MainToWorker);
     },
