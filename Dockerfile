@@ -14,6 +14,7 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=8000
 WORKDIR /app
+COPY --from=build /app/package.json ./
 COPY --from=build /app/dist ./dist
 # The image's unprivileged user. Node runs as PID 1: the service handles SIGTERM and SIGINT
 # itself and starts no child processes, so no init is needed to forward signals or reap zombies.
