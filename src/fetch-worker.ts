@@ -14,6 +14,7 @@ const port = parentPort;
 const job = workerData as FetchJob;
 const client = createS3Client(job);
 let knownEtag: string | undefined;
+let fetchedBefore = false;
 
 function post(message: WorkerToMain, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -29,7 +30,9 @@ async function fetchOnce(signal: AbortSignal): Promise<boolean> {
     } else {
       knownEtag = result.object.etag;
       post({ type: 'changed', object: result.object, durationMs: durationMs() }, [result.object.body]);
-      releaseDeadBuffers(); // the response's chunks, copied into the body just sent
+      // The response's chunks, copied into the body just sent; not worth a pause at start-up.
+      if (fetchedBefore) releaseDeadBuffers();
+      fetchedBefore = true;
     }
     return true;
   } catch (error) {

@@ -93,8 +93,8 @@ async function main(): Promise<void> {
         },
         previous ? 'object changed' : 'object fetched',
       );
-      firstObjectArrived();
-      releaseDeadBuffers(); // the previous version, unless a response still sends it
+      if (previous) releaseDeadBuffers(); // the previous version, unless a response still sends it
+      else firstObjectArrived();
     },
     unchanged(durationMs) {
       metrics.refreshUnchanged();
