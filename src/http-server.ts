@@ -1,6 +1,6 @@
 // The node:http server and its graceful close: stop accepting, let responses in flight finish,
 // close each connection as soon as it has nothing left to send.
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 
 export interface HttpServer {
@@ -11,6 +11,18 @@ export interface HttpServer {
 }
 
 export function createHttpServer(handler: RequestListener): HttpServer {
+  /** Every open connection, with the number of its responses not yet complete. */
+  const responsesInFlight = new Map<Socket, number>();
+  let closing = false;
+
+  // One shared listener, not a closure per request: this runs for every request.
+  function responseClosed(this: ServerResponse): void {
+    const socket = this.req.socket;
+    const left = (responsesInFlight.get(socket) ?? 1) - 1;
+    responsesInFlight.set(socket, left);
+    if (closing && left === 0) closeWhenFlushed(socket);
+  }
+
   const server = createServer(
     {
       // Longer than the idle timeout of common load balancers (60 s), so that they, not we,
@@ -21,24 +33,16 @@ export function createHttpServer(handler: RequestListener): HttpServer {
       requestTimeout: 30_000,
       noDelay: true,
     },
-    handler,
+    (req, res) => {
+      responsesInFlight.set(req.socket, (responsesInFlight.get(req.socket) ?? 0) + 1);
+      res.on('close', responseClosed);
+      handler(req, res);
+    },
   );
-  /** Every open connection, with the number of its responses not yet complete. */
-  const responsesInFlight = new Map<Socket, number>();
-  let closing = false;
 
   server.on('connection', (socket: Socket) => {
     responsesInFlight.set(socket, 0);
     socket.once('close', () => responsesInFlight.delete(socket));
-  });
-  server.on('request', (req, res) => {
-    const socket = req.socket;
-    responsesInFlight.set(socket, (responsesInFlight.get(socket) ?? 0) + 1);
-    res.once('close', () => {
-      const left = (responsesInFlight.get(socket) ?? 1) - 1;
-      responsesInFlight.set(socket, left);
-      if (closing && left === 0) closeWhenFlushed(socket);
-    });
   });
 
   return {

@@ -17,10 +17,25 @@ export interface RequestHandlerOptions {
   logger: Logger;
 }
 
+/**
+ * One request header, read from the raw list: `req.headers` is built on first use, an object
+ * per request that the hot path does not otherwise need.
+ */
+function rawHeader(req: IncomingMessage, lowerCaseName: string): string | undefined {
+  const raw = req.rawHeaders;
+  let value: string | undefined;
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!;
+    if (name.length !== lowerCaseName.length || name.toLowerCase() !== lowerCaseName) continue;
+    value = value === undefined ? raw[index + 1] : `${value}, ${raw[index + 1]}`; // a list, as HTTP joins it
+  }
+  return value;
+}
+
 function serveObject(object: CachedObject, req: IncomingMessage, res: ServerResponse): number {
   const method = req.method;
   if (method !== 'GET' && method !== 'HEAD') return send(res, methodNotAllowed);
-  const ifNoneMatch = req.headers['if-none-match'];
+  const ifNoneMatch = rawHeader(req, 'if-none-match');
   if (ifNoneMatch !== undefined && matchesIfNoneMatch(ifNoneMatch, object.etag)) {
     res.writeHead(304, object.notModifiedHeaders as string[]);
     res.end();

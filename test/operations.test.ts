@@ -48,6 +48,8 @@ test('liveness and readiness answer 200 while serving; metrics speak Prometheus'
     assert.is(metricValue(text, 's3_object_cache_http_requests_total{code="304"}'), 1);
     assert.ok(metricValue(text, 's3_object_cache_http_requests_total{code="200"}') >= 3);
     assert.ok(metricValue(text, 'nodejs_eventloop_lag_p99_seconds') >= 0);
+    const loopDelay = metricValue(text, 's3_object_cache_event_loop_delay_seconds{quantile="0.99"}');
+    assert.ok(loopDelay >= 0 && loopDelay < 1, `event-loop delay p99 ${loopDelay} s`);
     assert.ok(metricValue(text, 'process_resident_memory_bytes') > 10_000_000);
   } finally {
     await service.kill();

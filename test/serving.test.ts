@@ -61,6 +61,9 @@ test('headers: ETag, Last-Modified, Cache-Control from the refresh interval; HEA
       assert.is(notModified.headers.etag, etag);
       assert.is((await notModified.body.arrayBuffer()).byteLength, 0);
     }
+    const repeated = await request(`${service.url}/`, { headers: ['If-None-Match', '"other"', 'if-none-match', etag] });
+    assert.is(repeated.statusCode, 304, 'If-None-Match given twice');
+    await repeated.body.arrayBuffer();
     const stale = await request(`${service.url}/`, { headers: { 'if-none-match': '"stale"' } });
     assert.is(stale.statusCode, 200);
     assert.is(await stale.body.text(), 'hello');
