@@ -104,7 +104,9 @@ test('readiness after SIGTERM without a drain delay: 503 or refused, never a han
     request(`${service.url}/-/readyz`).then((response) => response.statusCode, (error: { code?: string }) => error.code),
     new Promise((resolve) => setTimeout(() => resolve('hang'), 2_000)),
   ]);
-  assert.ok(outcome === 503 || outcome === 'ECONNREFUSED', `readiness gave ${String(outcome)}`);
+  // Refused, or reset when the connection reached the kernel's backlog just before the listening
+  // socket closed: either way the client learns at once.
+  assert.ok([503, 'ECONNREFUSED', 'ECONNRESET'].includes(outcome as number | string), `readiness gave ${String(outcome)}`);
   await slow.body.arrayBuffer();
   assert.is((await service.waitForExit()).code, 0);
 });
