@@ -100,6 +100,7 @@ test('supervisord restarts the service through a store outage until it serves ag
   const failedExit = /exited: s3-object-cache \(exit status 1; not expected\)/;
 
   await waitFor('the supervised service to serve', async () => (await body(url)) === 'before the outage', 15_000);
+  await waitFor('supervisord to count the start as running', () => count(/entered RUNNING state/) >= 1, 10_000);
 
   await store.stop();
   try {
@@ -117,7 +118,11 @@ test('supervisord restarts the service through a store outage until it serves ag
   }
   await putObject(store, bucket, 'object.txt', 'after the outage');
   await waitFor('the restarted service to serve the new content', async () => (await body(url)) === 'after the outage', 30_000);
-  await waitFor('supervisord to count the new start as running', () => count(/entered RUNNING state/) >= 2, 10_000);
+  await waitFor('supervisord to count the new start as running', () => count(/entered RUNNING state/) >= 2, 10_000).catch(
+    (error: Error) => {
+      throw new Error(`${error.message}; supervisord's log:\n${supervisorLog()}`);
+    },
+  );
 
   await stopSupervisord();
   assert.match(supervisorLog(), /stopped: s3-object-cache \(exit status 0\)/);
