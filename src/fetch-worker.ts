@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { describeFetchError } from './fetch-failure.ts';
 import type { FetchJob, MainToWorker, WorkerToMain } from './protocol.ts';
 import { RefreshLoop } from './refresh-loop.ts';
-import { releaseDeadBuffers } from './release-memory.ts';
+import { releaseDeadBuffer } from './release-memory.ts';
 import { createS3Client, fetchObject } from './s3-object-source.ts';
 
 if (parentPort === null) throw new Error('fetch-worker must run as a worker thread');
@@ -14,7 +14,6 @@ const port = parentPort;
 const job = workerData as FetchJob;
 const client = createS3Client(job);
 let knownEtag: string | undefined;
-let fetchedBefore = false;
 
 function post(message: WorkerToMain, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -30,9 +29,7 @@ async function fetchOnce(signal: AbortSignal): Promise<boolean> {
     } else {
       knownEtag = result.object.etag;
       post({ type: 'changed', object: result.object, durationMs: durationMs() }, [result.object.body]);
-      // The response's chunks, copied into the body just sent; not worth a pause at start-up.
-      if (fetchedBefore) releaseDeadBuffers();
-      fetchedBefore = true;
+      releaseDeadBuffer(result.object.body.byteLength); // the response's chunks, copied into it
     }
     return true;
   } catch (error) {

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     { ServiceMetrics },
     { createHttpServer },
     { createRequestHandler },
-    { releaseDeadBuffers },
+    { releaseDeadBuffer },
     { exitOnStopSignals },
   ] = await loadServing();
   const logger = createLogger(config.logLevel);
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
         },
         previous ? 'object changed' : 'object fetched',
       );
-      if (previous) releaseDeadBuffers(); // the previous version, unless a response still sends it
+      if (previous) releaseDeadBuffer(previous.body.byteLength);
       else firstObjectArrived();
     },
     unchanged(durationMs) {
