@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { cleanupAll, onCleanup } from '../test/helpers/cleanup.ts';
 import { byMessage, spawnService, startService, type ServiceProcess } from '../test/helpers/service.ts';
 import { freshBucket, putObject, testStore, type TestStore } from '../test/helpers/store.ts';
+import { serviceWithObject } from '../test/helpers/serving.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { median, runLoad, type LoadResult } from './load.ts';
@@ -42,13 +43,6 @@ const fmt = (value: number, digits = 2) => value.toFixed(digits);
 function rssBytes(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
   return Number(line![1]) * 1024;
-}
-
-async function serviceFor(store: TestStore, body: Buffer | string, env: Record<string, string> = {}) {
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', body, 'text/plain');
-  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, LOG_LEVEL: 'info', ...env } });
-  return { service, bucket };
 }
 
 async function startBaseline(body: string): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -111,9 +105,9 @@ async function changingObject(store: TestStore, size: number, changeMs: number) 
 }
 
 /** 1. GET / of a 40-byte object against the raw node:http baseline, alternating rounds. */
-async function throughput(store: TestStore): Promise<void> {
+async function throughput(): Promise<void> {
   const body = 'forty bytes of object, served from cache';
-  const { service } = await serviceFor(store, body);
+  const service = await serviceWithObject(body, { LOG_LEVEL: 'info' });
   const baseline = await startBaseline(body);
   for (const connections of [50, 200]) {
     const ratios = { rps: [] as number[], p99: [] as number[] };
@@ -229,16 +223,16 @@ async function refreshIsolation(store: TestStore): Promise<void> {
 
 /** 3. Resident memory: idle, holding 64 MiB, and across 300 refreshes of a changing 1 MiB object. */
 async function memory(store: TestStore): Promise<void> {
-  const small = await serviceFor(store, 'small');
-  await request(`${small.service.url}/`).then((r) => r.body.text());
-  const idle = rssBytes(small.service.child.pid!);
-  await small.service.kill();
+  const small = await serviceWithObject('small', { LOG_LEVEL: 'info' });
+  await request(`${small.url}/`).then((r) => r.body.text());
+  const idle = rssBytes(small.child.pid!);
+  await small.kill();
   record('RSS idle, small object', `${fmt(idle / MiB, 1)} MiB`, 'baseline', undefined);
 
-  const big = await serviceFor(store, Buffer.alloc(64 * MiB, 7));
-  await request(`${big.service.url}/`).then((r) => r.body.arrayBuffer());
-  const holding = rssBytes(big.service.child.pid!);
-  await big.service.kill();
+  const big = await serviceWithObject(Buffer.alloc(64 * MiB, 7), { LOG_LEVEL: 'info' });
+  await request(`${big.url}/`).then((r) => r.body.arrayBuffer());
+  const holding = rssBytes(big.child.pid!);
+  await big.kill();
   const budget = idle + 2.5 * 64 * MiB;
   record(
     'RSS holding a 64 MiB object',
@@ -300,19 +294,19 @@ async function startup(store: TestStore): Promise<void> {
 }
 
 /** 5. SIGTERM to exit, idle and under load. */
-async function shutdown(store: TestStore): Promise<void> {
+async function shutdown(): Promise<void> {
   const idle: number[] = [];
   const loaded: number[] = [];
   for (let run = 0; run < (quick ? 2 : 5); run++) {
-    const a = await serviceFor(store, 'stop me');
-    a.service.signal('SIGTERM');
-    idle.push((await a.service.waitForExit()).elapsedMs);
+    const a = await serviceWithObject('stop me', { LOG_LEVEL: 'info' });
+    a.signal('SIGTERM');
+    idle.push((await a.waitForExit()).elapsedMs);
 
-    const b = await serviceFor(store, Buffer.alloc(64 * 1024, 1));
-    const load = runLoad({ url: `${b.service.url}/`, connections: 50, durationSeconds: 2 });
+    const b = await serviceWithObject(Buffer.alloc(64 * 1024, 1), { LOG_LEVEL: 'info' });
+    const load = runLoad({ url: `${b.url}/`, connections: 50, durationSeconds: 2 });
     await new Promise((resolve) => setTimeout(resolve, 1000)); // let the load reach a steady state
-    b.service.signal('SIGTERM');
-    const exit = await b.service.waitForExit();
+    b.signal('SIGTERM');
+    const exit = await b.waitForExit();
     loaded.push(exit.elapsedMs);
     if (exit.code !== 0) throw new Error(`exit code ${exit.code} under load`);
     await load;

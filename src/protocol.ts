@@ -1,16 +1,11 @@
 // The messages between the main thread and the fetch worker, and the worker's start-up data.
+import type { Config } from './config.ts';
 
 /** What the worker needs to know; passed as `workerData`. */
-export interface FetchJob {
-  bucket: string;
-  key: string;
-  endpoint: string | undefined;
-  forcePathStyle: boolean;
-  region: string | undefined;
-  refreshIntervalMs: number;
-  fetchTimeoutMs: number;
-  maxObjectBytes: number;
-}
+export type FetchJob = Pick<
+  Config,
+  'bucket' | 'key' | 'endpoint' | 'forcePathStyle' | 'region' | 'refreshIntervalMs' | 'fetchTimeoutMs' | 'maxObjectBytes'
+>;
 
 /** One version of the object. `body` is transferred, not copied: the worker gives it up. */
 export interface FetchedObject {

@@ -3,15 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startService, type ServiceProcess } from './helpers/service.ts';
-import { freshBucket, putObject, testStore, type TestStore } from './helpers/store.ts';
+import { serviceWithObject } from './helpers/serving.ts';
+import { freshBucket, putObject, testStore } from './helpers/store.ts';
 
 const timing = { REFRESH_INTERVAL: '1s', FETCH_TIMEOUT: '1s' };
-
-async function serving(store: TestStore): Promise<ServiceProcess> {
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'serving');
-  return startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, ...timing } });
-}
 
 async function assertExitsWithin(service: ServiceProcess, boundMs: number, cause: RegExp): Promise<number> {
   const startedAt = performance.now();
@@ -27,7 +22,7 @@ async function assertExitsWithin(service: ServiceProcess, boundMs: number, cause
 
 test('store stopped while serving: exit 1 within interval + retries (bound 3 s)', async () => {
   const store = await testStore();
-  const service = await serving(store);
+  const service = await serviceWithObject('serving', timing);
   await store.stop();
   try {
     await assertExitsWithin(service, 3_000, /ECONNREFUSED/);
@@ -47,7 +42,7 @@ test('object deleted while serving: exit 1 naming NoSuchKey (bound 3 s)', async 
 
 test('store paused (SIGSTOP) while serving: exit 1 within interval + 3 × FETCH_TIMEOUT + backoff (bound 7 s)', async () => {
   const store = await testStore();
-  const service = await serving(store);
+  const service = await serviceWithObject('serving', timing);
   await store.pause();
   try {
     await assertExitsWithin(service, 7_000, /TimeoutError.*FETCH_TIMEOUT=1s/);

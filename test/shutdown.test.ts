@@ -6,18 +6,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent, request } from 'undici';
 import { byMessage, spawnService, startService, type Exit, type ServiceProcess } from './helpers/service.ts';
+import { serviceWithObject } from './helpers/serving.ts';
 import { freshBucket, putObject, testStore } from './helpers/store.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const hardRequirementMs = 5_000;
-
-async function servingObject(body: Buffer | string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', body);
-  return startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, ...env } });
-}
 
 function processExists(pid: number): boolean {
   try {
@@ -53,7 +47,7 @@ function bodyOf(response: Buffer): Buffer {
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} while idle: exit 0`, async () => {
-    const service = await servingObject('idle');
+    const service = await serviceWithObject('idle');
     service.signal(signal);
     await assertStoppedGracefully(service, await service.waitForExit());
   });
@@ -87,7 +81,7 @@ test('SIGTERM during a refresh: exit 0 and the fetch in flight is cancelled', as
 });
 
 test('SIGTERM with idle keep-alive connections open: they are closed, exit 0 at once', async () => {
-  const service = await servingObject('keep-alive');
+  const service = await serviceWithObject('keep-alive');
   const agent = new Agent({ connections: 8, keepAliveTimeout: 60_000 });
   try {
     await Promise.all(Array.from({ length: 8 }, () => request(`${service.url}/`, { dispatcher: agent }).then((r) => r.body.text())));
@@ -99,7 +93,7 @@ test('SIGTERM with idle keep-alive connections open: they are closed, exit 0 at 
 });
 
 test('SIGTERM with a client holding a half-sent request: exit 0 without waiting for it', async () => {
-  const service = await servingObject('slowloris');
+  const service = await serviceWithObject('slowloris');
   const socket = connect(service.port, '127.0.0.1');
   socket.on('error', () => {});
   try {
@@ -114,7 +108,7 @@ test('SIGTERM with a client holding a half-sent request: exit 0 without waiting 
 
 test('SIGTERM while a slow reader downloads 32 MiB: the download completes, then exit 0', async () => {
   const object = randomBytes(32 * 1024 * 1024); // more than loopback socket buffers hold
-  const service = await servingObject(object);
+  const service = await serviceWithObject(object);
   const download = rawGet(service.port);
   try {
     await waitFor('the first bytes of the response', () => download.received().length > 0);
@@ -134,7 +128,7 @@ test('SIGTERM while a slow reader downloads 32 MiB: the download completes, then
 
 test('SIGTERM under load: exit 0, and no response is cut short', async () => {
   const object = randomBytes(64 * 1024);
-  const service = await servingObject(object);
+  const service = await serviceWithObject(object);
   const agent = new Agent({ connections: 16 });
   let completed = 0;
   let signalled = false;
@@ -171,7 +165,7 @@ test('SIGTERM under load: exit 0, and no response is cut short', async () => {
 });
 
 test('a second signal exits at once, even with a response still in flight', async () => {
-  const service = await servingObject(randomBytes(32 * 1024 * 1024));
+  const service = await serviceWithObject(randomBytes(32 * 1024 * 1024));
   const download = rawGet(service.port);
   try {
     await waitFor('the first bytes of the response', () => download.received().length > 0);
@@ -189,7 +183,7 @@ test('a second signal exits at once, even with a response still in flight', asyn
 });
 
 test('the SHUTDOWN_TIMEOUT deadline forces the exit when a client never reads', async () => {
-  const service = await servingObject(randomBytes(32 * 1024 * 1024), { SHUTDOWN_TIMEOUT: '1s' });
+  const service = await serviceWithObject(randomBytes(32 * 1024 * 1024), { SHUTDOWN_TIMEOUT: '1s' });
   const download = rawGet(service.port);
   try {
     await waitFor('the first bytes of the response', () => download.received().length > 0);
