@@ -1,6 +1,7 @@
 // A failing background refresh ends the process with exit code 1 and one line naming the cause,
 // so that the supervisor restarts it. Bounds: REFRESH_INTERVAL=1s, FETCH_TIMEOUT=1s.
 import { test } from 'uvu';
+import { request } from 'undici';
 import * as assert from 'uvu/assert';
 import { startService, type ServiceProcess } from './helpers/service.ts';
 import { serviceWithObject } from './helpers/serving.ts';
@@ -20,14 +21,25 @@ async function assertExitsWithin(service: ServiceProcess, boundMs: number, cause
   return elapsedMs;
 }
 
-test('store stopped while serving: exit 1 within interval + retries (bound 3 s)', async () => {
+test('store stopped while serving: exit 1 within interval + retries (bound 3 s); restarted, data intact', async () => {
   const store = await testStore();
-  const service = await serviceWithObject('serving', timing);
+  const bucket = await freshBucket(store);
+  const etag = await putObject(store, bucket, 'object.txt', 'kept through the outage');
+  const env = { ...store.serviceEnv, S3_BUCKET: bucket, ...timing };
+  const service = await startService({ env });
   await store.stop();
   try {
     await assertExitsWithin(service, 3_000, /ECONNREFUSED/);
   } finally {
     await store.start();
+  }
+  const again = await startService({ env });
+  try {
+    const response = await request(`${again.url}/`);
+    assert.is(await response.body.text(), 'kept through the outage');
+    assert.is(response.headers.etag, etag);
+  } finally {
+    await again.kill();
   }
 });
 

@@ -1,9 +1,13 @@
 // What operators use: liveness, readiness (503 while stopping), metrics after known events,
 // SIGHUP refresh, and logs that never contain the secret key.
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
+import { temporaryDirectory } from './helpers/cleanup.ts';
+import { runScript } from './helpers/scripts.ts';
 import { byMessage, spawnService, startService } from './helpers/service.ts';
 import { freshBucket, putObject, testStore } from './helpers/store.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
@@ -117,7 +121,14 @@ test('SIGHUP refreshes at once, without waiting for the schedule', async () => {
   await putObject(store, bucket, 'object.txt', 'before');
   const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, REFRESH_INTERVAL: '1h' } });
   try {
-    const etag = await putObject(store, bucket, 'object.txt', 'after');
+    // The operator's way: scripts/put-object.ts with the service's environment.
+    const file = join(temporaryDirectory('put'), 'new.txt');
+    writeFileSync(file, 'after');
+    const output = await runScript('put-object.ts', [file, '--content-type', 'text/plain'], 30_000, {
+      ...store.serviceEnv,
+      S3_BUCKET: bucket,
+    });
+    const etag = /ETag ("[^"]+")/.exec(output)?.[1];
     service.signal('SIGHUP');
     const changed = await service.waitForLog('"object changed"', byMessage('object changed'), 5_000);
     assert.is(changed.etag, etag);

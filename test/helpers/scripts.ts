@@ -4,9 +4,17 @@ import { promisify } from 'node:util';
 
 const scriptsDirectory = new URL('../../scripts/', import.meta.url).pathname;
 
-export async function runScript(name: string, args: string[], timeoutMs = 60_000): Promise<string> {
+export async function runScript(
+  name: string,
+  args: string[],
+  timeoutMs = 60_000,
+  env: Record<string, string> = {},
+): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(`${scriptsDirectory}${name}`, args, { timeout: timeoutMs });
+    const { stdout } = await promisify(execFile)(`${scriptsDirectory}${name}`, args, {
+      timeout: timeoutMs,
+      env: { ...process.env, ...env },
+    });
     return stdout;
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
