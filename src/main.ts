@@ -53,10 +53,13 @@ function exitAtOnce(): void {
   process.exit(ExitCode.stopped);
 }
 
+/** Until then, SIGHUP (whose default would end the process) is moot: the first fetch is on. */
+function ignoreSignal(): void {}
+
 async function main(): Promise<void> {
   const config = await readConfig();
   if (config === undefined) return; // --help was printed
-  process.on('SIGTERM', exitAtOnce).on('SIGINT', exitAtOnce);
+  process.on('SIGTERM', exitAtOnce).on('SIGINT', exitAtOnce).on('SIGHUP', ignoreSignal);
   const worker = startFetchWorker(fetchJobOf(config));
   const [
     { createLogger, redactUrl },
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
     },
   });
 
-  process.off('SIGTERM', exitAtOnce).off('SIGINT', exitAtOnce);
+  process.off('SIGTERM', exitAtOnce).off('SIGINT', exitAtOnce).off('SIGHUP', ignoreSignal);
   exitOnStopSignals({
     timeoutMs: config.shutdownTimeoutMs,
     logger,
