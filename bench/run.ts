@@ -45,18 +45,28 @@ function rssBytes(pid: number): number {
   return Number(line![1]) * 1024;
 }
 
-async function startBaseline(body: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [new URL('./baseline-server.ts', import.meta.url).pathname, body], {
+/**
+ * Starts one of the bench's helper servers (bench/NAME.ts) as a child process; resolves with the
+ * first line it prints (its port or endpoint) and a stop that the cleanup also runs.
+ */
+async function startHelper(name: string, args: string[]): Promise<{ firstLine: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [new URL(`./${name}.ts`, import.meta.url).pathname, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-  return {
-    url: `http://127.0.0.1:${chunk.toString().trim()}/`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await exited;
   };
+  onCleanup(stop);
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  return { firstLine: chunk.toString().trim(), stop };
+}
+
+async function startBaseline(body: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const { firstLine, stop } = await startHelper('baseline-server', [body]);
+  return { url: `http://127.0.0.1:${firstLine}/`, stop };
 }
 
 /**
@@ -90,18 +100,8 @@ function processTree(root: number): number[] {
 
 /** Starts bench/changing-object-store.ts; resolves with the service's environment for it. */
 async function changingObject(store: TestStore, size: number, changeMs: number) {
-  const child = spawn(process.execPath, [new URL('./changing-object-store.ts', import.meta.url).pathname, String(size), String(changeMs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await exited;
-  };
-  onCleanup(stop);
-  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-  return { env: { ...store.serviceEnv, S3_ENDPOINT: chunk.toString().trim(), S3_BUCKET: 'bench' }, stop };
+  const { firstLine, stop } = await startHelper('changing-object-store', [String(size), String(changeMs)]);
+  return { env: { ...store.serviceEnv, S3_ENDPOINT: firstLine, S3_BUCKET: 'bench' }, stop };
 }
 
 /** 1. GET / of a 40-byte object against the raw node:http baseline, alternating rounds. */

@@ -30,11 +30,11 @@ export function startFetchWorker(job: FetchJob): FetchWorkerHandle {
   const worker = new Worker(workerFile, { workerData: job, name: 'fetch-worker' });
   let settled = false; // failed, or asked to stop: no more events
   // The main thread subscribes once it has loaded its own modules; the worker may speak first.
-  let pending: Array<(events: FetchWorkerEvents) => void> | undefined = [];
+  const pending: Array<(events: FetchWorkerEvents) => void> = [];
   let subscriber: FetchWorkerEvents | undefined;
   const deliver = (event: (events: FetchWorkerEvents) => void): void => {
     if (subscriber) event(subscriber);
-    else pending!.push(event);
+    else pending.push(event);
   };
 
   const fail = (code: string, message: string): void => {
@@ -63,8 +63,7 @@ export function startFetchWorker(job: FetchJob): FetchWorkerHandle {
   return {
     subscribe(events) {
       subscriber = events;
-      for (const event of pending!) event(events);
-      pending = undefined;
+      for (const event of pending.splice(0)) event(events);
     },
     refresh() {
       if (!settled) worker.postMessage({ type: 'refresh' } satisfies MainToWorker);
