@@ -1,16 +1,19 @@
 # Production image: build with the full toolchain, ship only Node 24 and the bundled dist/.
 # The bundle holds every runtime dependency, so the final image has no node_modules at all.
+# BASE_IMAGE: any image with Node 24, npm and a user `node` (scripts/container-test.sh builds one
+# offline for the CI's container test).
+ARG BASE_IMAGE=node:24-slim
 
-FROM node:24-bookworm-slim AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are copied in.
-RUN npm ci --ignore-scripts
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:24-bookworm-slim
+FROM ${BASE_IMAGE}
 ENV NODE_ENV=production \
     PORT=8000
 WORKDIR /app
@@ -20,7 +23,9 @@ COPY --from=build /app/dist ./dist
 # itself and starts no child processes, so no init is needed to forward signals or reap zombies.
 USER node
 EXPOSE 8000
+# The same binary probes the running service where its configuration (PORT, OPS_PORT, OPS_HOST,
+# OPS_PREFIX, OPS_ENDPOINTS) puts the liveness endpoint; exit 0 healthy, 1 not.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/-/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "dist/main.js", "--healthcheck"]
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/main.js"]
+ENTRYPOINT ["node", "--expose-gc", "dist/main.js"]

@@ -1,6 +1,29 @@
-// Lint: ESLint's and typescript-eslint's recommended rules, strict set, over every TypeScript file.
+// Lint: ESLint's and typescript-eslint's recommended rules, strict set, over every TypeScript
+// file; and the thread boundaries of src/ as import rules (test/unit/boundaries.test.ts proves
+// that each one fails on a forbidden import).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/** A rule that forbids importing `groups` (type-only imports stay allowed: they vanish at build). */
+const forbid = (groups) => ({
+  'no-restricted-imports': ['error', { patterns: groups.map((group) => ({ ...group, allowTypeImports: true })) }],
+});
+
+/** What only the main and serving threads may load: the fetch worker's bundle must stay small. */
+const servingOnly = {
+  group: ['pino', 'prom-client', 'node:http', 'node:net', '**/main/*', '**/http/*'],
+  message: 'the fetch worker must not load the logger, metrics, node:http or serving code (see README, Design)',
+};
+/** What only the fetch worker may load. */
+const workerOnly = {
+  group: ['@aws-sdk/*', '@smithy/*', '**/worker/*'],
+  message: 'only the fetch worker talks to the store: main and serving threads must not load the SDK or src/worker/',
+};
+/** What src/main.ts loads later on purpose, while the worker starts (code splitting). */
+const loadedLater = {
+  group: ['./main/logger.ts', './main/metrics.ts', './main/healthcheck.ts', './http/*', './shared/release-memory.ts'],
+  message: 'src/main.ts loads this with import() once the fetch worker is starting; a static import slows start-up',
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'bench/results/', '.tmp/'] },
@@ -12,4 +35,7 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  { files: ['src/fetch-worker.ts', 'src/worker/**', 'src/protocol.ts', 'src/shared/**'], rules: forbid([servingOnly]) },
+  { files: ['src/main/**', 'src/http/**'], rules: forbid([workerOnly]) },
+  { files: ['src/main.ts'], rules: forbid([workerOnly, loadedLater]) },
 );

@@ -150,6 +150,10 @@ async function throughput(): Promise<void> {
   await service.kill();
 }
 
+/**
+ * The main thread's event-loop delay p99 since the service started (the summary is never reset,
+ * so each arm runs a fresh service; its start-up is a handful of the thousands of samples).
+ */
 async function scrapeEventLoopP99Ms(service: ServiceProcess): Promise<number> {
   const text = await (await request(`${service.url}/-/metrics`)).body.text();
   const line = text.split('\n').find((l) => l.startsWith('s3_object_cache_event_loop_delay_seconds{quantile="0.99"}'));
@@ -174,7 +178,6 @@ async function refreshIsolation(store: TestStore): Promise<void> {
     // latency figures about the service rather than about its own turn on the core.
     // (Set after the spawns: children inherit it.)
     setPriority(-10);
-    await scrapeEventLoopP99Ms(service); // resets the window
     const changedBefore = service.logs.filter(byMessage('object changed')).length;
     const result = await runLoad({
       url: `${service.url}/`,

@@ -5,26 +5,20 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'minio';
 import { s3rverCredentials, serviceEnvironment, startS3rver } from './embedded-s3rver.ts';
+import { fixturesClient } from './fixtures-client.ts';
+import { serviceArgs } from './service-command.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 's3-object-cache-demo-'));
 const store = await startS3rver(directory, ['example']);
-const fixtures = new Client({
-  endPoint: '127.0.0.1',
-  port: store.port,
-  useSSL: false,
-  accessKey: s3rverCredentials.accessKeyId,
-  secretKey: s3rverCredentials.secretAccessKey,
-});
+const fixtures = fixturesClient(store.endpoint, s3rverCredentials.accessKeyId, s3rverCredentials.secretAccessKey);
 await fixtures.putObject('example', 'object.txt', Buffer.from('Hello from s3-object-cache!\n'), undefined, {
   'Content-Type': 'text/plain; charset=utf-8',
 });
 console.error(`demo: local store at ${store.endpoint} holds example/object.txt`);
 console.error(`demo: try  curl -i http://localhost:${process.env.PORT ?? 8000}/   (Ctrl-C stops)`);
 
-const mainFile = new URL('../dist/main.js', import.meta.url).pathname;
-const service = spawn(process.execPath, [mainFile, ...process.argv.slice(2)], {
+const service = spawn(process.execPath, serviceArgs(process.argv.slice(2)), {
   stdio: 'inherit',
   // Its own process group: Ctrl-C reaches only this script, which forwards exactly one signal
   // (a second one would make the service skip its graceful stop).

@@ -6,7 +6,7 @@
 //   node scripts/put-object.ts FILE|- [--content-type text/plain] [--create-bucket]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Client } from 'minio';
+import { fixturesClient } from './fixtures-client.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -23,16 +23,7 @@ if (positionals.length !== 1 || !S3_ENDPOINT || !AWS_ACCESS_KEY_ID || !AWS_SECRE
   process.exit(2);
 }
 
-const endpoint = new URL(S3_ENDPOINT);
-const client = new Client({
-  endPoint: endpoint.hostname,
-  port: Number(endpoint.port) || (endpoint.protocol === 'https:' ? 443 : 80),
-  useSSL: endpoint.protocol === 'https:',
-  accessKey: AWS_ACCESS_KEY_ID,
-  secretKey: AWS_SECRET_ACCESS_KEY,
-  region: process.env.AWS_REGION ?? 'us-east-1',
-  pathStyle: true,
-});
+const client = fixturesClient(S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, process.env.AWS_REGION);
 const body = readFileSync(positionals[0] === '-' ? 0 : positionals[0]!);
 if (values['create-bucket'] && !(await client.bucketExists(bucket))) await client.makeBucket(bucket);
 const { etag } = await client.putObject(bucket, key, body, body.byteLength, { 'Content-Type': values['content-type'] });

@@ -1,13 +1,13 @@
-// The fetch worker: owns the S3 client, fetches at start and then at a fixed rate, and posts each
-// outcome to the main thread. It stops after the first failure: the main thread exits and the
-// supervisor restarts the process.
+// Fetch worker entry (its own thread). Owns the S3 client, fetches at start and then at a fixed
+// rate, and posts each outcome to the main thread. It stops after the first failure: the main
+// thread exits and the supervisor restarts the process.
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeFetchError } from './fetch-failure.ts';
 import type { FetchJob, MainToWorker, WorkerToMain } from './protocol.ts';
-import { RefreshLoop } from './refresh-loop.ts';
-import { releaseDeadBuffer } from './release-memory.ts';
-import { createS3Client, fetchObject } from './s3-object-source.ts';
+import { releaseDeadBuffer } from './shared/release-memory.ts';
+import { describeFetchError } from './worker/fetch-failure.ts';
+import { RefreshLoop } from './worker/refresh-loop.ts';
+import { createS3Client, fetchObject } from './worker/s3-object-source.ts';
 
 if (parentPort === null) throw new Error('fetch-worker must run as a worker thread');
 const port = parentPort;

@@ -1,80 +1,76 @@
-#!/usr/bin/env node
-// The main thread: configuration, then the fetch worker, then (after the first object arrived)
-// the HTTP server. It exits 1 when the worker reports a failure and 0 on SIGTERM or SIGINT.
-import { setTimeout } from 'node:timers/promises';
-import { cacheControlFor, toCachedObject, type CachedObject } from './cached-object.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
-import { ExitCode } from './exit-codes.ts';
-import { startFetchWorker } from './fetch-worker-handle.ts';
-import type { HttpServer } from './http-server.ts';
-import type { Logger } from './logger.ts';
-import type { FetchJob } from './protocol.ts';
+#!/usr/bin/env -S node --expose-gc
+// Main thread entry: configuration, then the fetch worker, then (after the first object arrived)
+// the HTTP listeners. `run()` resolves to the exit code; process-fate.ts owns the exits that
+// cannot wait for it (internal fault, stop deadline, second signal).
+import { extname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { CachedObject } from './http/cached-object.ts';
+import type { HttpServer } from './http/http-server.ts';
+import { ConfigError, helpText, loadCommand, type Config } from './main/config.ts';
+import { ExitCode } from './main/exit-codes.ts';
+import { startFetchWorker } from './main/fetch-worker-handle.ts';
+import { writeLogLine } from './main/output.ts';
+import { installProcessFate, type ProcessFate } from './main/process-fate.ts';
+import { fetchJobOf } from './protocol.ts';
 
-// Everything else loads while the worker starts (below): pino, prom-client and node:http take
-// this thread ~100 ms, the AWS SDK and the first fetch take the worker longer, on the other core.
+// Built code runs dist/main.js beside dist/fetch-worker.js; source run with Node's type
+// stripping runs src/main.ts beside src/fetch-worker.ts. Both entries sit at the top.
+const workerFile = new URL(`./fetch-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+// Loaded while the worker starts (below): pino, prom-client and node:http take this thread
+// ~100 ms, the AWS SDK and the first fetch take the worker longer, on the other core. The lint
+// forbids importing these statically here.
 const loadServing = () =>
   Promise.all([
-    import('./logger.ts'),
-    import('./metrics.ts'),
-    import('./http-server.ts'),
-    import('./request-handler.ts'),
-    import('./release-memory.ts'),
-    import('./shutdown.ts'),
+    import('./main/logger.ts'),
+    import('./main/metrics.ts'),
+    import('./http/cached-object.ts'),
+    import('./http/http-server.ts'),
+    import('./http/request-handler.ts'),
+    import('./shared/release-memory.ts'),
   ]);
 
 /** The worker gets time to cancel its fetch and end cleanly before it is terminated. */
 const workerStopGraceMs = 1_000;
 
-async function readConfig(): Promise<Config | undefined> {
+async function run(): Promise<ExitCode> {
+  const fate = installProcessFate(); // first: a throw from here on is an internal fault (exit 70)
+  let command;
   try {
-    return loadConfig(process.argv.slice(2), process.env);
+    command = loadCommand(process.argv.slice(2), process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const { createLogger } = await import('./logger.ts');
-    createLogger('info').fatal(error.message);
-    process.exit(ExitCode.invalidConfig);
+    writeLogLine('fatal', error.message);
+    return ExitCode.invalidConfig;
   }
+  if (command.command === 'help') {
+    process.stdout.write(helpText());
+    return ExitCode.stopped;
+  }
+  if (command.command === 'healthcheck') {
+    const { probeHealth } = await import('./main/healthcheck.ts');
+    return probeHealth(command.config);
+  }
+  return serve(command.config, fate);
 }
 
-function fetchJobOf(config: Config): FetchJob {
-  const { bucket, key, endpoint, forcePathStyle, region, refreshIntervalMs, fetchTimeoutMs, maxObjectBytes } = config;
-  return { bucket, key, endpoint, forcePathStyle, region, refreshIntervalMs, fetchTimeoutMs, maxObjectBytes };
-}
-
-function exitOnInternalFault(logger: Logger): void {
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, `internal fault: ${error.message}`);
-    process.exit(ExitCode.internalFault);
-  });
-}
-
-/** Until the graceful handlers are in place, a stop signal ends the process at once. */
-function exitAtOnce(): void {
-  process.exit(ExitCode.stopped);
-}
-
-/** Until then, SIGHUP (whose default would end the process) is moot: the first fetch is on. */
-function ignoreSignal(): void {}
-
-async function main(): Promise<void> {
-  const config = await readConfig();
-  if (config === undefined) return; // --help was printed
-  process.on('SIGTERM', exitAtOnce).on('SIGINT', exitAtOnce).on('SIGHUP', ignoreSignal);
-  const worker = startFetchWorker(fetchJobOf(config));
+async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
+  const worker = startFetchWorker(workerFile, fetchJobOf(config));
   const [
-    { createLogger, redactUrl },
+    { createLogger },
     { ServiceMetrics },
+    { cacheControlFor, toCachedObject },
     { createHttpServer },
     { createRequestHandler },
     { releaseDeadBuffer },
-    { exitOnStopSignals },
   ] = await loadServing();
   const logger = createLogger(config.logLevel);
-  exitOnInternalFault(logger);
-  logger.info({ config: { ...config, endpoint: redactUrl(config.endpoint) } }, 'starting');
+  fate.useLogger(logger);
+  logger.info({ config }, 'starting');
 
   const metrics = new ServiceMetrics();
-  const lifecycle: { stopping: boolean; http?: HttpServer } = { stopping: false };
+  const lifecycle: { stopping: boolean; servers: HttpServer[] } = { stopping: false, servers: [] };
   const cache: { current?: CachedObject } = {};
   const cacheControl = cacheControlFor(config.refreshIntervalMs);
   const object = { bucket: config.bucket, key: config.key };
@@ -84,7 +80,9 @@ async function main(): Promise<void> {
   worker.subscribe({
     changed(fetched, durationMs) {
       const previous = cache.current;
-      cache.current = toCachedObject(fetched, cacheControl);
+      const prepared = toCachedObject(fetched, cacheControl);
+      for (const problem of prepared.dropped) logger.warn({ ...object, etag: fetched.etag }, problem);
+      cache.current = prepared.object;
       metrics.refreshChanged(fetched.body.byteLength);
       logger.info(
         {
@@ -106,49 +104,59 @@ async function main(): Promise<void> {
     failed(failure) {
       metrics.refreshFailed();
       logger.error({ ...object, code: failure.code, httpStatus: failure.httpStatus }, failure.message);
-      process.exit(ExitCode.fetchFailed);
+      fate.end(ExitCode.fetchFailed);
     },
   });
 
-  process.off('SIGTERM', exitAtOnce).off('SIGINT', exitAtOnce).off('SIGHUP', ignoreSignal);
-  exitOnStopSignals({
-    timeoutMs: config.shutdownTimeoutMs,
-    logger,
-    async stop() {
-      lifecycle.stopping = true; // readiness answers 503 from now on
-      const workerStopped = worker.stop(workerStopGraceMs);
-      if (lifecycle.http !== undefined && config.drainDelayMs > 0) await setTimeout(config.drainDelayMs);
-      await Promise.all([lifecycle.http?.close(), workerStopped]);
-    },
-  });
-  process.on('SIGHUP', () => {
+  fate.onStop(async () => {
+    lifecycle.stopping = true; // readiness answers 503 from now on
+    const workerStopped = worker.stop(workerStopGraceMs);
+    if (lifecycle.servers.length > 0 && config.drainDelayMs > 0) await sleep(config.drainDelayMs);
+    await Promise.all([...lifecycle.servers.map((server) => server.close()), workerStopped]);
+  }, config.shutdownTimeoutMs);
+  fate.onRefresh(() => {
     logger.info({ ...object }, 'SIGHUP: refreshing now');
     worker.refresh();
   });
 
-  await firstObject;
-  if (lifecycle.stopping) return; // a signal came during start-up; its handler exits
-  const http = createHttpServer(
-    createRequestHandler({
-      cache: cache as { current: CachedObject },
-      lifecycle,
-      metrics,
-      opsPrefix: config.opsEndpoints ? config.opsPrefix : undefined,
-      logger,
-    }),
-  );
-  lifecycle.http = http;
-  try {
-    await http.listen(config.port, config.host);
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    logger.fatal(
-      { code, host: config.host, port: config.port },
-      `cannot listen on ${config.host}:${config.port}: ${message}; free the port or set PORT/HOST`,
-    );
-    process.exit(ExitCode.cannotListen);
-  }
-  logger.info({ address: http.server.address() }, 'listening');
+  const listen = async (port: number, host: string, handler: Parameters<typeof createHttpServer>[0]) => {
+    const server = createHttpServer(handler, {
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      headersTimeoutMs: config.headersTimeoutMs,
+      maxConnections: config.maxConnections,
+      onError: (error) => logger.warn({ code: error.code, port }, `listening socket error: ${error.message}`),
+    });
+    lifecycle.servers.push(server);
+    try {
+      await server.listen(port, host);
+      return server.server.address();
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      const fix = port === config.opsPort ? 'OPS_PORT/OPS_HOST' : 'PORT/HOST';
+      logger.fatal({ code, host, port }, `cannot listen on ${host}:${port}: ${message}; free the port or set ${fix}`);
+      fate.end(ExitCode.cannotListen);
+      return undefined;
+    }
+  };
+
+  void firstObject.then(async () => {
+    if (lifecycle.stopping) return; // a signal came during start-up: nothing to open
+    const handlerFor = (servesObject: boolean, servesOps: boolean) =>
+      createRequestHandler({
+        cache: servesObject ? (cache as { current: CachedObject }) : undefined,
+        lifecycle,
+        metrics,
+        opsPrefix: servesOps && config.opsEndpoints ? config.opsPrefix : undefined,
+        logger,
+      });
+    const ownOpsPort = config.opsPort !== undefined;
+    const opsAddress = ownOpsPort ? await listen(config.opsPort!, config.opsHost, handlerFor(false, true)) : undefined;
+    if (ownOpsPort && opsAddress === undefined) return;
+    const address = await listen(config.port, config.host, handlerFor(true, !ownOpsPort));
+    if (address !== undefined) logger.info({ address, ...(opsAddress && { opsAddress }) }, 'listening');
+  });
+
+  return fate.outcome;
 }
 
-await main();
+process.exit(await run());

@@ -1,11 +1,24 @@
-// The messages between the main thread and the fetch worker, and the worker's start-up data.
-import type { Config } from './config.ts';
+// Main thread and fetch worker. The messages between them, and the worker's start-up data.
+import type { Config } from './main/config.ts';
+
+/** The settings the worker needs; the rest of the configuration stays on the main thread. */
+const fetchJobKeys = [
+  'bucket',
+  'key',
+  'endpoint',
+  'forcePathStyle',
+  'region',
+  'refreshIntervalMs',
+  'fetchTimeoutMs',
+  'maxObjectBytes',
+] as const satisfies ReadonlyArray<keyof Config>;
 
 /** What the worker needs to know; passed as `workerData`. */
-export type FetchJob = Pick<
-  Config,
-  'bucket' | 'key' | 'endpoint' | 'forcePathStyle' | 'region' | 'refreshIntervalMs' | 'fetchTimeoutMs' | 'maxObjectBytes'
->;
+export type FetchJob = Pick<Config, (typeof fetchJobKeys)[number]>;
+
+export function fetchJobOf(config: Config): FetchJob {
+  return Object.fromEntries(fetchJobKeys.map((key) => [key, config[key]])) as FetchJob;
+}
 
 /** One version of the object. `body` is transferred, not copied: the worker gives it up. */
 export interface FetchedObject {

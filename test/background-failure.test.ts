@@ -9,15 +9,28 @@ import { freshBucket, putObject, testStore } from './helpers/store.ts';
 
 const timing = { REFRESH_INTERVAL: '1s', FETCH_TIMEOUT: '1s' };
 
+function nonJsonLines(output: string): string[] {
+  return output.split('\n').filter((line) => {
+    if (line === '') return false;
+    try {
+      JSON.parse(line);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
 async function assertExitsWithin(service: ServiceProcess, boundMs: number, cause: RegExp): Promise<number> {
   const startedAt = performance.now();
   const exit = await service.waitForExit(boundMs + 5_000);
   const elapsedMs = performance.now() - startedAt;
   assert.is(exit.code, 1, service.stderr());
   assert.ok(elapsedMs < boundMs, `exited after ${Math.round(elapsedMs)} ms; bound ${boundMs} ms`);
-  const error = service.logs.find((line) => line.level === 'error');
-  assert.ok(error, `no error line; stderr:\n${service.stderr()}`);
-  assert.match(error!.msg, cause);
+  const errors = service.logs.filter((line) => line.level === 'error' || line.level === 'fatal');
+  assert.is(errors.length, 1, `not exactly one error line; stderr:\n${service.stderr()}`);
+  assert.match(errors[0]!.msg, cause);
+  assert.equal(nonJsonLines(service.stderr()), [], 'stderr holds lines that are not JSON log lines');
   return elapsedMs;
 }
 

@@ -8,7 +8,10 @@ import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { temporaryDirectory } from './helpers/cleanup.ts';
 import { runScript } from './helpers/scripts.ts';
+import { metricValue as sampleOf, scrapeMetric } from './helpers/metrics.ts';
+import { freePort } from './helpers/net.ts';
 import { byMessage, spawnService, startService } from './helpers/service.ts';
+import { serviceWithObject } from './helpers/serving.ts';
 import { freshBucket, putObject, testStore } from './helpers/store.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -19,9 +22,9 @@ async function get(url: string, headers: Record<string, string> = {}) {
 }
 
 function metricValue(metrics: string, name: string): number {
-  const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-  assert.ok(line, `metric ${name} missing`);
-  return Number(line!.split(' ')[1]);
+  const value = sampleOf(metrics, name);
+  assert.ok(value !== undefined, `metric ${name} missing`);
+  return value!;
 }
 
 test('liveness and readiness answer 200 while serving; metrics speak Prometheus', async () => {
@@ -31,7 +34,8 @@ test('liveness and readiness answer 200 while serving; metrics speak Prometheus'
   const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, REFRESH_INTERVAL: '300ms' } });
   try {
     assert.equal([(await get(`${service.url}/-/healthz`)).status, (await get(`${service.url}/-/readyz`)).status], [200, 200]);
-    await waitFor('a refresh answered 304', () => service.logs.some(byMessage('object unchanged')));
+    const unchangedTotal = `${service.url}/-/metrics`;
+    await waitFor('a refresh answered 304', async () => ((await scrapeMetric(unchangedTotal, 's3_object_cache_refresh_unchanged_total')) ?? 0) >= 1);
     assert.is((await get(`${service.url}/nowhere`)).status, 404);
     assert.is((await get(`${service.url}/`)).status, 200);
     assert.is((await get(`${service.url}/`, { 'if-none-match': '*' })).status, 304);
@@ -159,6 +163,59 @@ test('SIGHUP during a fetch never starts a second fetch beside it', async () => 
   } finally {
     await service.kill();
   }
+});
+
+test('with OPS_PORT the operations endpoints answer only there; the public port says 404', async () => {
+  const store = await testStore();
+  const bucket = await freshBucket(store);
+  await putObject(store, bucket, 'object.txt', 'public bytes');
+  const opsPort = await freePort();
+  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, OPS_PORT: String(opsPort) } });
+  const ops = `http://127.0.0.1:${opsPort}`;
+  try {
+    for (const path of ['/-/healthz', '/-/readyz', '/-/metrics']) {
+      assert.is((await get(`${service.url}${path}`)).status, 404, `public ${path}`);
+      assert.is((await get(`${ops}${path}`)).status, 200, `ops ${path}`);
+    }
+    assert.is((await get(`${service.url}/`)).body, 'public bytes');
+    assert.is((await get(`${ops}/`)).status, 404, 'the object on the ops port');
+    const listening = service.logs.find(byMessage('listening'))!;
+    assert.is((listening.opsAddress as { port: number }).port, opsPort);
+  } finally {
+    await service.kill();
+  }
+});
+
+test('the event-loop delay is a summary no scrape resets', async () => {
+  const service = await serviceWithObject('x');
+  try {
+    const first = (await get(`${service.url}/-/metrics`)).body;
+    assert.match(first, /^# TYPE s3_object_cache_event_loop_delay_seconds summary$/m);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // more samples, 10 ms apart
+    const second = (await get(`${service.url}/-/metrics`)).body;
+    const count = (text: string) => metricValue(text, 's3_object_cache_event_loop_delay_seconds_count');
+    assert.ok(count(second) > count(first), `count went from ${count(first)} to ${count(second)}: reset by the scrape`);
+    assert.ok(metricValue(second, 's3_object_cache_event_loop_delay_seconds_sum') >= 0);
+  } finally {
+    await service.kill();
+  }
+});
+
+test('--healthcheck reads the same configuration: exit 0 while serving, 1 once stopped', async () => {
+  const opsPort = await freePort();
+  const service = await serviceWithObject('x', { OPS_PORT: String(opsPort), OPS_PREFIX: '/_ops' });
+  const probe = async () => {
+    const env = { PORT: String(service.port), OPS_PORT: String(opsPort), OPS_PREFIX: '/_ops' };
+    const healthcheck = await spawnService({ env, args: ['--healthcheck'] });
+    return { exit: await healthcheck.waitForExit(), stderr: healthcheck.stderr() };
+  };
+  const healthy = await probe();
+  assert.is(healthy.exit.code, 0, healthy.stderr);
+  service.signal('SIGTERM');
+  await service.waitForExit();
+  const unhealthy = await probe();
+  assert.is(unhealthy.exit.code, 1);
+  assert.match(unhealthy.stderr, new RegExp(`unhealthy: http://127\\.0\\.0\\.1:${opsPort}/_ops/healthz did not answer`));
 });
 
 test('no log line ever contains the secret key', async () => {

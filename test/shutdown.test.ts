@@ -31,11 +31,18 @@ async function assertStoppedGracefully(service: ServiceProcess, exit: Exit): Pro
   assert.not.ok(processExists(service.child.pid!), 'the process is still there');
 }
 
-/** A raw HTTP/1.1 client that reads only when told: a slow reader. */
+/**
+ * A raw HTTP/1.1 client that stops reading after its first chunk until resumed: a stalled reader.
+ * It pauses in the data handler itself; pausing later would let loopback deliver a whole 32 MiB
+ * body in the meantime, and the server would have nothing left to flush.
+ */
 function rawGet(port: number): { socket: Socket; received: () => Buffer; ended: Promise<Buffer> } {
   const socket = connect(port, '127.0.0.1');
   const chunks: Buffer[] = [];
-  socket.on('data', (chunk) => chunks.push(chunk));
+  socket.on('data', (chunk) => {
+    if (chunks.length === 0) socket.pause();
+    chunks.push(chunk);
+  });
   const ended = new Promise<Buffer>((resolve) => socket.once('close', () => resolve(Buffer.concat(chunks))));
   socket.write('GET / HTTP/1.1\r\nHost: test\r\n\r\n');
   return { socket, received: () => Buffer.concat(chunks), ended };
@@ -112,7 +119,6 @@ test('SIGTERM while a slow reader downloads 32 MiB: the download completes, then
   const download = rawGet(service.port);
   try {
     await waitFor('the first bytes of the response', () => download.received().length > 0);
-    download.socket.pause(); // the reader stalls while the server stops
     service.signal('SIGTERM');
     await service.waitForLog('"stopping"', byMessage('stopping'));
     await new Promise((resolve) => setTimeout(resolve, 300)); // a slow reader, not a wait for an event
@@ -169,7 +175,7 @@ test('a second signal exits at once, even with a response still in flight', asyn
   const download = rawGet(service.port);
   try {
     await waitFor('the first bytes of the response', () => download.received().length > 0);
-    download.socket.pause(); // never reads again: the graceful stop cannot finish
+    // the reader never resumes: the graceful stop cannot finish
     service.signal('SIGTERM');
     await service.waitForLog('"stopping"', byMessage('stopping'));
     service.signal('SIGTERM');
@@ -187,7 +193,6 @@ test('the SHUTDOWN_TIMEOUT deadline forces the exit when a client never reads', 
   const download = rawGet(service.port);
   try {
     await waitFor('the first bytes of the response', () => download.received().length > 0);
-    download.socket.pause();
     service.signal('SIGTERM');
     const exit = await service.waitForExit();
     assert.is(exit.code, 0);

@@ -1,8 +1,11 @@
 // Start-up order: the port opens only after the first fetch succeeded; a failed first fetch exits
 // 1 with one line naming the cause, without ever listening.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
+import { temporaryDirectory } from './helpers/cleanup.ts';
 import { freePort, isListening } from './helpers/net.ts';
 import { byMessage, spawnService, type ServiceProcess } from './helpers/service.ts';
 import { freshBucket, putObject, testStore } from './helpers/store.ts';
@@ -70,6 +73,33 @@ test('an object over MAX_OBJECT_BYTES exits 1 naming the limit', async () => {
   await putObject(store, bucket, 'object.txt', Buffer.alloc(2048));
   const service = await spawnService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, MAX_OBJECT_BYTES: '1KiB' } });
   await assertFailedAtStart(service, /ObjectTooLarge: object is 2048 bytes, over the limit of 1024 bytes; raise MAX_OBJECT_BYTES/);
+});
+
+test('a throw during start-up is an internal fault: exit 70 with one fatal line, not node\'s exit 1', async () => {
+  // Injected through node's own --import: the first thing start-up does is start the fetch worker,
+  // and right after that an exception is thrown, before the first object has arrived.
+  const directory = temporaryDirectory('fault');
+  const injector = join(directory, 'throw-after-worker-start.mjs');
+  writeFileSync(
+    injector,
+    [
+      "import { createRequire, syncBuiltinESMExports } from 'node:module';",
+      "import { isMainThread } from 'node:worker_threads';",
+      'const threads = createRequire(import.meta.url)("node:worker_threads");',
+      'const Original = threads.Worker;',
+      'threads.Worker = class extends Original {',
+      '  constructor(...args) { super(...args); setImmediate(() => { throw new Error("injected start-up fault"); }); }',
+      '};',
+      'if (isMainThread) syncBuiltinESMExports();',
+    ].join('\n'),
+  );
+  const store = await testStore();
+  const service = await spawnService({ env: store.serviceEnv, nodeArgs: ['--import', injector] });
+  const exit = await service.waitForExit();
+  assert.is(exit.code, 70, service.stderr());
+  const fatal = service.logs.filter((line) => line.level === 'fatal');
+  assert.is(fatal.length, 1, service.stderr());
+  assert.is(fatal[0]!.msg, 'internal fault: injected start-up fault');
 });
 
 test.run();

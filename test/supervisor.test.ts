@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
+import { serviceArgs } from '../scripts/service-command.ts';
 import { onCleanup, temporaryDirectory } from './helpers/cleanup.ts';
 import { freePort } from './helpers/net.ts';
 import { freshBucket, putObject, testStore } from './helpers/store.ts';
 import { waitFor, withTimeout } from './helpers/wait.ts';
-
-const mainFile = new URL('../dist/main.js', import.meta.url).pathname;
 
 function supervisordConfig(directory: string, env: Record<string, string>): string {
   const environment = Object.entries(env)
@@ -30,7 +29,7 @@ file=${directory}/supervisor.sock
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 [program:s3-object-cache]
-command=${process.execPath} ${mainFile}
+command=${process.execPath} ${serviceArgs().join(' ')}
 environment=${environment}
 ; exit 0 is a requested stop; anything else (1: store down or object gone) restarts it
 autorestart=unexpected

@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { onCleanup, temporaryDirectory } from './cleanup.ts';
 import { readExports, runScript } from './scripts.ts';
-import { fixturesClient, type TestStore } from './store.ts';
+import { fixturesClient } from '../../scripts/fixtures-client.ts';
+import type { TestStore } from './store.ts';
 
 export async function startCephStore(): Promise<TestStore> {
   const directory = `${temporaryDirectory('ceph')}/cluster`;

@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { onCleanup, temporaryDirectory } from './cleanup.ts';
 import { readExports, runScript } from './scripts.ts';
-import { fixturesClient, type TestStore } from './store.ts';
+import { fixturesClient } from '../../scripts/fixtures-client.ts';
+import type { TestStore } from './store.ts';
 import { withTimeout } from './wait.ts';
 
 const launcher = new URL('../../scripts/s3rver.ts', import.meta.url).pathname;

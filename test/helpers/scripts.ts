@@ -11,7 +11,11 @@ export async function runScript(
   env: Record<string, string> = {},
 ): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(`${scriptsDirectory}${name}`, args, {
+    // TypeScript scripts run on this node (24), whatever `node` comes first on PATH.
+    const [file, fileArgs] = name.endsWith('.ts')
+      ? [process.execPath, [`${scriptsDirectory}${name}`, ...args]]
+      : [`${scriptsDirectory}${name}`, args];
+    const { stdout } = await promisify(execFile)(file, fileArgs, {
       timeout: timeoutMs,
       env: { ...process.env, ...env },
     });

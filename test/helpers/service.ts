@@ -1,11 +1,11 @@
 // The real service as a child process (the built dist/main.js), its JSON log lines parsed as
 // they arrive, and bounded waits on what it logs and how it exits.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { serviceArgs } from '../../scripts/service-command.ts';
 import { freePort } from './net.ts';
 import { onCleanup } from './cleanup.ts';
 import { withTimeout } from './wait.ts';
 
-const mainFile = new URL('../../dist/main.js', import.meta.url).pathname;
 
 export type LogLine = Record<string, unknown> & { level: string; msg: string };
 
@@ -33,10 +33,17 @@ export interface ServiceProcess {
 export interface SpawnOptions {
   env?: Record<string, string | undefined>;
   args?: string[];
+  /** Node options before the entry, such as `--import` of a fault-injecting module. */
+  nodeArgs?: string[];
+  /** A command that runs node, such as `prlimit --nofile=100 --`. */
+  wrapper?: string[];
 }
 
-/** Environment every test service gets: loopback only, no AWS instance-metadata lookups. */
-const baseEnv = { HOST: '127.0.0.1', AWS_EC2_METADATA_DISABLED: 'true', LOG_LEVEL: 'debug' };
+/**
+ * Environment every test service gets: loopback only, no AWS instance-metadata lookups. The log
+ * level is the production default (info); a test that reads debug lines asks for them.
+ */
+const baseEnv = { HOST: '127.0.0.1', AWS_EC2_METADATA_DISABLED: 'true' };
 
 export async function spawnService(options: SpawnOptions = {}): Promise<ServiceProcess> {
   const port = Number(options.env?.PORT ?? (await freePort()));
@@ -45,7 +52,13 @@ export async function spawnService(options: SpawnOptions = {}): Promise<ServiceP
       (entry): entry is [string, string] => entry[1] !== undefined,
     ),
   );
-  const child = spawn(process.execPath, [mainFile, ...(options.args ?? [])], {
+  const [command, ...commandArgs] = [
+    ...(options.wrapper ?? []),
+    process.execPath,
+    ...(options.nodeArgs ?? []),
+    ...serviceArgs(options.args),
+  ];
+  const child = spawn(command!, commandArgs, {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,8 +1,9 @@
 // An HTTP proxy in front of the store that a test can steer: pass requests through, pass them one
 // at a time (s3rver tears objects that are read while being overwritten), or hold them unanswered
-// (a store that hangs mid-refresh), telling the test when a request arrives and when it is given up.
+// (a store that hangs mid-refresh), telling the test when a request arrives and when it is given up;
+// and change the store's answers on the way (a status or header the store should not send).
 import { once } from 'node:events';
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { onCleanup } from './cleanup.ts';
 
 export type ProxyMode = 'pass' | 'serialise' | 'hold';
@@ -14,9 +15,16 @@ export interface HeldRequest {
   abandoned: Promise<void>;
 }
 
+export interface StoreAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+}
+
 export interface StoreProxy {
   readonly endpoint: string;
   mode: ProxyMode;
+  /** Edits each answer of the store before it is passed on (pass and serialise modes). */
+  rewrite: ((answer: StoreAnswer, request: IncomingMessage) => void) | undefined;
   /** Resolves with the next request that arrives while holding. */
   nextHeld(): Promise<HeldRequest>;
   /** Requests received since the proxy started, in any mode. */
@@ -39,7 +47,9 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
       const upstream = request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: false },
         (answer) => {
-          res.writeHead(answer.statusCode!, answer.headers);
+          const passed: StoreAnswer = { status: answer.statusCode!, headers: { ...answer.headers } };
+          proxy.rewrite?.(passed, req);
+          res.writeHead(passed.status, passed.headers);
           if (req.method === 'GET') answer.on('data', (chunk: Buffer) => (getBodyBytes += chunk.byteLength));
           answer.pipe(res);
           answer.once('end', resolve);
@@ -56,6 +66,7 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
   const proxy: StoreProxy = {
     endpoint: '',
     mode: 'pass',
+    rewrite: undefined,
     nextHeld: () => {
       const waiting = held.shift();
       return waiting ? Promise.resolve(waiting) : new Promise((resolve) => heldWaiters.push(resolve));

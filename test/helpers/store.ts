@@ -1,6 +1,6 @@
 // The S3-compatible store the tests run against, chosen by TEST_STORE (s3rver, the default, or
 // ceph). Both run as real processes over TCP and offer the same operations, including outages.
-import { Client } from 'minio';
+import type { Client } from 'minio';
 import { startCephStore } from './ceph-store.ts';
 import { startS3rverStore } from './s3rver-store.ts';
 
@@ -33,19 +33,6 @@ let shared: Promise<TestStore> | undefined;
 export function testStore(): Promise<TestStore> {
   shared ??= (process.env.TEST_STORE ?? 's3rver') === 'ceph' ? startCephStore() : startS3rverStore();
   return shared;
-}
-
-export function fixturesClient(endpoint: string, accessKey: string, secretKey: string): Client {
-  const url = new URL(endpoint);
-  return new Client({
-    endPoint: url.hostname,
-    port: Number(url.port),
-    useSSL: url.protocol === 'https:',
-    accessKey,
-    secretKey,
-    region: 'us-east-1',
-    pathStyle: true,
-  });
 }
 
 let counter = 0;

@@ -1,9 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, helpText, loadConfig } from '../../src/config.ts';
-import { parseDuration, parseSize } from '../../src/config-values.ts';
+import { ConfigError, helpText, loadCommand, reservedFileDescriptors, type Config } from '../../src/main/config.ts';
+import { parseDuration, parseSize } from '../../src/main/config-values.ts';
+import { ExitCode, exitCodeMeanings } from '../../src/main/exit-codes.ts';
+import { healthUrl } from '../../src/main/healthcheck.ts';
+import { softOpenFileLimit } from '../../src/main/open-file-limit.ts';
 
-const load = (env: Record<string, string> = {}, argv: string[] = []) => loadConfig(argv, env)!;
+function load(env: Record<string, string> = {}, argv: string[] = []): Config {
+  const command = loadCommand(argv, env);
+  if (command.command === 'help') throw new Error('unexpected --help');
+  return command.config;
+}
 
 test('defaults: port 8000 on all interfaces, example/object.txt, refresh every 60 s', () => {
   const config = load();
@@ -17,6 +24,34 @@ test('defaults: port 8000 on all interfaces, example/object.txt, refresh every 6
   assert.is(config.forcePathStyle, false);
   assert.is(config.region, undefined);
   assert.is(config.logLevel, 'info');
+  assert.is(config.keepAliveTimeoutMs, 65_000);
+  assert.is(config.headersTimeoutMs, 10_000);
+  assert.is(config.opsPort, undefined);
+  assert.is(config.opsHost, '0.0.0.0');
+});
+
+test('MAX_CONNECTIONS defaults to the open-file limit less what the process itself needs', () => {
+  const limit = softOpenFileLimit();
+  assert.ok(limit !== undefined && limit > 0, 'reads the limit on Linux');
+  assert.is(load().maxConnections, Math.max(1, limit - reservedFileDescriptors));
+  assert.is(load({ MAX_CONNECTIONS: '100' }).maxConnections, 100);
+});
+
+test('OPS_HOST follows HOST unless set', () => {
+  assert.is(load({ HOST: '127.0.0.2', OPS_PORT: '9100' }).opsHost, '127.0.0.2');
+  assert.is(load({ HOST: '127.0.0.2', OPS_PORT: '9100', OPS_HOST: '127.0.0.3' }).opsHost, '127.0.0.3');
+});
+
+test('--healthcheck probes the liveness endpoint where the configuration puts it', () => {
+  const probe = (env: Record<string, string>) => {
+    const command = loadCommand(['--healthcheck'], env);
+    assert.is(command.command, 'healthcheck');
+    return command.command === 'healthcheck' ? healthUrl(command.config) : '';
+  };
+  assert.is(probe({}), 'http://127.0.0.1:8000/-/healthz');
+  assert.is(probe({ PORT: '9000', OPS_PREFIX: '/_ops' }), 'http://127.0.0.1:9000/_ops/healthz');
+  assert.is(probe({ OPS_PORT: '9100', OPS_HOST: '::' }), 'http://[::1]:9100/-/healthz');
+  assert.is(probe({ HOST: '10.1.2.3', OPS_ENDPOINTS: 'false' }), 'http://10.1.2.3:8000/');
 });
 
 test('an endpoint turns on path-style addressing and a default region', () => {
@@ -72,6 +107,11 @@ const rejected: Array<[Record<string, string>, string[], RegExp]> = [
   [{}, ['positional'], /unexpected argument/],
   [{}, ['--port'], /option --port needs a value/],
   [{ OPS_PREFIX: '/' }, [], /OPS_PREFIX="\/" is not accepted/],
+  [{ OPS_PORT: '8000' }, [], /OPS_PORT must differ from PORT/],
+  [{ OPS_PORT: '9100', OPS_ENDPOINTS: 'false' }, [], /OPS_PORT is set but OPS_ENDPOINTS is false/],
+  [{ KEEPALIVE_TIMEOUT: '2h' }, [], /KEEPALIVE_TIMEOUT="2h" is not accepted/],
+  [{ MAX_CONNECTIONS: '0' }, [], /MAX_CONNECTIONS="0" is not accepted/],
+  [{ DRAIN_DELAY: '3s', SHUTDOWN_TIMEOUT: '2s' }, [], /DRAIN_DELAY \(3000 ms\) must be shorter than SHUTDOWN_TIMEOUT/],
 ];
 
 test('bad values fail with one line naming the setting, the value and what is accepted', () => {
@@ -91,6 +131,13 @@ test('--help lists every setting with its flag, variable and default', () => {
   const help = helpText();
   for (const line of ['--port, PORT', '--refresh-interval, REFRESH_INTERVAL', '[default: 60s]', '--s3-endpoint, S3_ENDPOINT']) {
     assert.ok(help.includes(line), `help lacks ${line}`);
+  }
+});
+
+test('--help lists every exit code from the one table', () => {
+  const help = helpText();
+  for (const code of Object.values(ExitCode)) {
+    assert.match(help, new RegExp(`^  ${code} +${exitCodeMeanings[code]}$`, 'm'));
   }
 });
 

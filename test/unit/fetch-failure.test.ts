@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeFetchError } from '../../src/fetch-failure.ts';
+import { describeFetchError } from '../../src/worker/fetch-failure.ts';
 import type { FetchJob } from '../../src/protocol.ts';
 
 const job: FetchJob = {

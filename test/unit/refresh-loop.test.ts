@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { delayToNextSlot, RefreshLoop } from '../../src/refresh-loop.ts';
+import { delayToNextSlot, RefreshLoop } from '../../src/worker/refresh-loop.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 test('slots fall on start + n × interval, whatever the fetch took', () => {

@@ -1,7 +1,19 @@
-// The node:http server and its graceful close: stop accepting, let responses in flight finish,
-// close each connection as soon as it has nothing left to send.
+// Serving thread. The node:http server, its bounds on what clients hold, and its graceful close:
+// stop accepting, let responses in flight finish, close each connection as soon as it has nothing
+// left to send.
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
+
+export interface HttpServerOptions {
+  /** Idle keep-alive connections are closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A client must have sent its request headers within this (slowloris bound). */
+  headersTimeoutMs: number;
+  /** Connections served at once; more are closed as soon as they are accepted. */
+  maxConnections: number;
+  /** An error of the listening socket after it opened (EMFILE on accept, ...): not fatal. */
+  onError: (error: NodeJS.ErrnoException) => void;
+}
 
 export interface HttpServer {
   readonly server: Server;
@@ -10,7 +22,10 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-export function createHttpServer(handler: RequestListener): HttpServer {
+/** The whole request (headers and body) must arrive within this, or at least within headersTimeout. */
+const requestTimeoutMs = 30_000;
+
+export function createHttpServer(handler: RequestListener, options: HttpServerOptions): HttpServer {
   /** Every open connection, with the number of its responses not yet complete. */
   const responsesInFlight = new Map<Socket, number>();
   let closing = false;
@@ -25,12 +40,12 @@ export function createHttpServer(handler: RequestListener): HttpServer {
 
   const server = createServer(
     {
-      // Longer than the idle timeout of common load balancers (60 s), so that they, not we,
-      // close idle connections: otherwise a request can race our close and fail.
-      keepAliveTimeout: 65_000,
-      // A client that trickles its request in (slowloris) holds a socket at most this long.
-      headersTimeout: 10_000,
-      requestTimeout: 30_000,
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: Math.max(requestTimeoutMs, options.headersTimeoutMs),
+      // node enforces headersTimeout and requestTimeout only when it sweeps its connections, every
+      // 30 s by default: a slowloris client then holds a socket up to 40 s instead of 10.
+      connectionsCheckingInterval: Math.min(1_000, options.headersTimeoutMs),
       noDelay: true,
     },
     (req, res) => {
@@ -39,6 +54,7 @@ export function createHttpServer(handler: RequestListener): HttpServer {
       handler(req, res);
     },
   );
+  server.maxConnections = options.maxConnections;
 
   server.on('connection', (socket: Socket) => {
     responsesInFlight.set(socket, 0);
@@ -52,6 +68,7 @@ export function createHttpServer(handler: RequestListener): HttpServer {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          server.on('error', options.onError);
           resolve();
         });
       });

@@ -1,4 +1,4 @@
-// When to fetch: once at start, then at a fixed rate (start + n × interval, so the schedule never
+// Fetch worker. When to fetch: once at start, then at a fixed rate (start + n × interval, so the schedule never
 // drifts), and on demand. Never two fetches at once: a slot that falls during a fetch is skipped;
 // an on-demand request during a fetch runs right after it, so it sees changes made meanwhile.
 import { performance } from 'node:perf_hooks';

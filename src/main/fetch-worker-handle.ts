@@ -1,10 +1,8 @@
-// The main thread's side of the fetch worker: starts it, checks what it says, and turns a crash,
-// an unreadable or malformed message, or an unexpected exit into one failure callback.
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Main thread. Its side of the fetch worker: starts it, checks what it says, and turns a crash, an
+// unreadable or malformed message, or an unexpected exit into one failure callback.
 import { Worker } from 'node:worker_threads';
-import { isWorkerToMain } from './protocol.ts';
-import type { FetchFailure, FetchJob, FetchedObject, MainToWorker } from './protocol.ts';
+import { isWorkerToMain } from '../protocol.ts';
+import type { FetchFailure, FetchJob, FetchedObject, MainToWorker } from '../protocol.ts';
 
 export interface FetchWorkerEvents {
   changed(object: FetchedObject, durationMs: number): void;
@@ -22,11 +20,8 @@ export interface FetchWorkerHandle {
   stop(graceMs: number): Promise<void>;
 }
 
-// Built code runs dist/main.js beside dist/fetch-worker.js; source run with Node's type
-// stripping runs src/main.ts beside src/fetch-worker.ts.
-const workerFile = new URL(`./fetch-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
-
-export function startFetchWorker(job: FetchJob): FetchWorkerHandle {
+/** `workerFile`: the worker's entry, which the main thread's entry finds beside itself. */
+export function startFetchWorker(workerFile: URL, job: FetchJob): FetchWorkerHandle {
   const worker = new Worker(workerFile, { workerData: job, name: 'fetch-worker' });
   let settled = false; // failed, or asked to stop: no more events
   // The main thread subscribes once it has loaded its own modules; the worker may speak first.

@@ -1,28 +1,28 @@
-// Parsers for the value formats that settings accept. Each returns the parsed value or throws a
+// Main thread. Parsers for the value formats that settings accept. Each returns the parsed value or throws a
 // ValueError whose message says what is accepted; config.ts adds which setting was wrong.
 
 export class ValueError extends Error {}
 
 const durationPattern = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
-const millisecondsPerUnit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const millisecondsPerUnit: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `500ms`, `10s`, `1m`, `1h`; a bare number means seconds. Returns milliseconds. */
 export function parseDuration(raw: string): number {
   const match = durationPattern.exec(raw.trim());
   if (!match) throw new ValueError('use a duration such as 500ms, 10s or 1m (a bare number means seconds)');
   const [, amount, unit = 's'] = match;
-  return Math.round(Number(amount) * millisecondsPerUnit[unit as keyof typeof millisecondsPerUnit]);
+  return Math.round(Number(amount) * millisecondsPerUnit[unit]!);
 }
 
 const sizePattern = /^(\d+)\s*(B|KiB|MiB|GiB)?$/;
-const bytesPerUnit = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
+const bytesPerUnit: Readonly<Record<string, number>> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 
 /** `1048576`, `512KiB`, `64MiB`, `1GiB`. Returns bytes. */
 export function parseSize(raw: string): number {
   const match = sizePattern.exec(raw.trim());
   if (!match) throw new ValueError('use a size in bytes, or with a unit: 512KiB, 64MiB, 1GiB');
   const [, amount, unit = 'B'] = match;
-  return Number(amount) * bytesPerUnit[unit as keyof typeof bytesPerUnit];
+  return Number(amount) * bytesPerUnit[unit]!;
 }
 
 export function parsePort(raw: string): number {
@@ -58,8 +58,8 @@ export function parseNonEmpty(raw: string): string {
 
 export function oneOf<T extends string>(choices: readonly T[]): (raw: string) => T {
   return (raw) => {
-    const value = raw.trim() as T;
-    if (!choices.includes(value)) throw new ValueError(`use one of ${choices.join(', ')}`);
+    const value = choices.find((choice) => choice === raw.trim());
+    if (value === undefined) throw new ValueError(`use one of ${choices.join(', ')}`);
     return value;
   };
 }
@@ -76,11 +76,4 @@ export function within(
     if (value < min || value > max) throw new ValueError(accepted);
     return value;
   };
-}
-
-/** Formats milliseconds the way durations are written in configuration. */
-export function formatDuration(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }

@@ -1,18 +1,19 @@
-// Routes a request: the object at `/`, the operations endpoints under their prefix, 404 elsewhere.
-// This is the hot path: no allocation beyond what node:http needs, no logging at info level.
+// Serving thread. Routes a request: the object at `/`, the operations endpoints under their
+// prefix, 404 elsewhere; a listener may serve only one of the two. This is the hot path: no
+// allocation beyond what node:http needs, no logging at info level.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from '../main/logger.ts';
+import type { ServiceMetrics } from '../main/metrics.ts';
 import { matchesIfNoneMatch, type CachedObject } from './cached-object.ts';
-import type { Logger } from './logger.ts';
-import type { ServiceMetrics } from './metrics.ts';
 import { createOpsEndpoints } from './ops-endpoints.ts';
 import { methodNotAllowed, notFound, send } from './plain-responses.ts';
 
 export interface RequestHandlerOptions {
-  /** Read once per request: a refresh swaps `current` whole. */
-  cache: { readonly current: CachedObject };
+  /** Read once per request: a refresh swaps `current` whole. Undefined: this listener serves no object. */
+  cache: { readonly current: CachedObject } | undefined;
   lifecycle: { readonly stopping: boolean };
   metrics: ServiceMetrics;
-  /** Undefined turns the operations endpoints off. */
+  /** Undefined: this listener serves no operations endpoints. */
   opsPrefix: string | undefined;
   logger: Logger;
 }
@@ -53,11 +54,12 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       ? undefined
       : createOpsEndpoints({ metrics, isReady: () => !lifecycle.stopping });
 
-  const route = (req: IncomingMessage, res: ServerResponse): number => {
+  /** Returns the status sent, or undefined when the answer comes later and counts itself. */
+  const route = (req: IncomingMessage, res: ServerResponse): number | undefined => {
     const url = req.url ?? '';
     const queryStart = url.indexOf('?');
     const path = queryStart === -1 ? url : url.slice(0, queryStart);
-    if (path === '/') return serveObject(cache.current, req, res);
+    if (path === '/' && cache !== undefined) return serveObject(cache.current, req, res);
     if (ops !== undefined && path.startsWith(opsPrefix!) && path[opsPrefix!.length] === '/') {
       return ops(path.slice(opsPrefix!.length), req, res);
     }
@@ -67,7 +69,8 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
   const handle: RequestListener = (req, res) => {
     // While stopping, answer but tell the client not to reuse the connection.
     if (lifecycle.stopping) res.shouldKeepAlive = false;
-    metrics.countRequest(route(req, res));
+    const status = route(req, res);
+    if (status !== undefined) metrics.countRequest(status);
   };
 
   if (!logger.isLevelEnabled('debug')) return handle;

@@ -1,4 +1,4 @@
-// Short plain-text responses, built once: bodies and headers never change.
+// Serving thread. Short plain-text responses, built once: bodies and headers never change.
 import type { ServerResponse } from 'node:http';
 
 export interface PlainResponse {

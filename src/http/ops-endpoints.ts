@@ -1,6 +1,7 @@
-// Liveness, readiness and metrics, under a prefix that cannot collide with the object at `/`.
+// Serving thread. Liveness, readiness and metrics, under a prefix that cannot collide with the
+// object at `/`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServiceMetrics } from './metrics.ts';
+import type { ServiceMetrics } from '../main/metrics.ts';
 import { methodNotAllowed, notFound, plainResponse, send } from './plain-responses.ts';
 
 const alive = plainResponse(200, 'ok');
@@ -13,24 +14,32 @@ export interface OpsEndpointsOptions {
   isReady: () => boolean;
 }
 
-/** Answers `path` (already stripped of the prefix) and returns the status sent. */
+const metricsUnavailable = plainResponse(500, 'metrics unavailable');
+
+/**
+ * Answers `path` (already stripped of the prefix) and returns the status sent, or undefined for
+ * metrics, which are gathered asynchronously and count their own status once sent.
+ */
 export function createOpsEndpoints({ metrics, isReady }: OpsEndpointsOptions) {
   const serveMetrics = async (res: ServerResponse, headOnly: boolean): Promise<void> => {
+    let body: string;
     try {
-      const body = await metrics.registry.metrics();
-      res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': Buffer.byteLength(body) });
-      res.end(headOnly ? undefined : body);
+      body = await metrics.registry.metrics();
     } catch {
-      if (!res.headersSent) send(res, plainResponse(500, 'metrics unavailable'));
+      metrics.countRequest(send(res, metricsUnavailable));
+      return;
     }
+    res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': Buffer.byteLength(body) });
+    res.end(headOnly ? undefined : body);
+    metrics.countRequest(200);
   };
 
-  return (path: string, req: IncomingMessage, res: ServerResponse): number => {
+  return (path: string, req: IncomingMessage, res: ServerResponse): number | undefined => {
     if (path !== '/healthz' && path !== '/readyz' && path !== '/metrics') return send(res, notFound);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, methodNotAllowed);
     if (path === '/healthz') return send(res, alive);
     if (path === '/readyz') return send(res, isReady() ? ready : stopping);
     void serveMetrics(res, req.method === 'HEAD');
-    return 200;
+    return undefined;
   };
 }

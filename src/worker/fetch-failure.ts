@@ -1,6 +1,8 @@
-// Turns whatever a fetch threw into one line that names the object, the cause and the fix.
-import { formatDuration } from './config-values.ts';
-import type { FetchFailure, FetchJob } from './protocol.ts';
+// Fetch worker. Turns whatever a fetch threw into one line that names the object, the cause and
+// the fix.
+import type { FetchFailure, FetchJob } from '../protocol.ts';
+import { formatDuration } from './format-duration.ts';
+import { ObjectError } from './object-errors.ts';
 
 interface ThrownBySdk {
   name?: string;
@@ -33,14 +35,13 @@ function fixFor(code: string, job: FetchJob): string | undefined {
       return `the store did not answer within FETCH_TIMEOUT=${formatDuration(job.fetchTimeoutMs)}; check the store or raise FETCH_TIMEOUT`;
     case 'RegionMissing':
       return 'set AWS_REGION';
-    case 'ObjectTooLarge':
-      return 'raise MAX_OBJECT_BYTES or make the object smaller';
     default:
       return undefined;
   }
 }
 
 export function describeFetchError(error: unknown, job: FetchJob): FetchFailure {
+  if (error instanceof ObjectError) return failureLine(job, error.code, undefined, error.message, error.fix);
   const thrown = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as ThrownBySdk;
   // Node reports a refused dual-stack connect as an AggregateError; its code is the useful part.
   const firstInner = thrown.errors?.[0] as ThrownBySdk | undefined;
@@ -56,7 +57,16 @@ export function describeFetchError(error: unknown, job: FetchJob): FetchFailure 
           ? 'RegionMissing'
           : (socketCode ?? (httpStatus === undefined ? 'Error' : `HTTP${httpStatus}`));
   const detail = (thrown.message || firstInner?.message || '').split('\n')[0];
-  const fix = fixFor(code, job);
+  return failureLine(job, code, httpStatus, detail, fixFor(code, job));
+}
+
+function failureLine(
+  job: FetchJob,
+  code: string,
+  httpStatus: number | undefined,
+  detail: string | undefined,
+  fix: string | undefined,
+): FetchFailure {
   const status = httpStatus === undefined ? '' : ` (HTTP ${httpStatus})`;
   const message =
     `cannot fetch s3://${job.bucket}/${job.key} from ${job.endpoint ?? 'AWS S3'}: ${code}${status}` +

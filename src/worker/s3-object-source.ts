@@ -1,20 +1,12 @@
-// Reads the object from the store: one S3 client, conditional GETs, bounded time and size.
+// Fetch worker. Reads the object from the store: one S3 client, conditional GETs, bounded time
+// and size.
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { FetchJob, FetchedObject } from './protocol.ts';
+import { GetObjectCommand, S3Client, type GetObjectCommandInput, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { DeserializeMiddleware } from '@smithy/types';
+import type { FetchJob, FetchedObject } from '../protocol.ts';
+import { ObjectTooLargeError, TruncatedBodyError, UnexpectedNotModifiedError } from './object-errors.ts';
 
 export type FetchResult = { kind: 'changed'; object: FetchedObject } | { kind: 'unchanged' };
-
-export class ObjectTooLargeError extends Error {
-  override name = 'ObjectTooLarge';
-  constructor(size: number | undefined, limit: number) {
-    super(`object is ${size === undefined ? 'larger than' : `${size} bytes, over`} the limit of ${limit} bytes`);
-  }
-}
-
-export class TruncatedBodyError extends Error {
-  override name = 'TruncatedBody';
-}
 
 export function createS3Client(job: FetchJob): S3Client {
   return new S3Client({
@@ -46,15 +38,15 @@ export async function fetchObject(
   knownEtag: string | undefined,
   signal: AbortSignal,
 ): Promise<FetchResult> {
+  const command = new GetObjectCommand({ Bucket: job.bucket, Key: job.key, IfNoneMatch: knownEtag });
+  const rawLastModified = takeRawLastModified(command);
   let response;
   try {
-    response = await client.send(
-      new GetObjectCommand({ Bucket: job.bucket, Key: job.key, IfNoneMatch: knownEtag }),
-      { abortSignal: signal },
-    );
+    response = await client.send(command, { abortSignal: signal });
   } catch (error) {
     // The SDK throws on 304, with a name that has changed across versions; the status is stable.
     if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 304) {
+      if (knownEtag === undefined) throw new UnexpectedNotModifiedError();
       return { kind: 'unchanged' };
     }
     throw error;
@@ -71,10 +63,34 @@ export async function fetchObject(
     object: {
       body: body === undefined ? new ArrayBuffer(0) : await readBody(body, declaredSize, job.maxObjectBytes),
       etag: response.ETag,
-      lastModified: response.LastModified?.toUTCString(),
+      lastModified: rawLastModified(),
       contentType: response.ContentType,
     },
   };
+}
+
+/**
+ * Takes Last-Modified out of the raw response before the SDK parses it: its date parser throws on
+ * a value it cannot read, which would fail every fetch of an object whose bytes are fine. The
+ * value is passed on as the store sent it; the main thread checks it before serving it.
+ */
+function takeRawLastModified(command: GetObjectCommand): () => string | undefined {
+  let raw: string | undefined;
+  const middleware: DeserializeMiddleware<GetObjectCommandInput, GetObjectCommandOutput> = (next) => async (args) => {
+      const result = await next(args);
+      const headers = (result.response as { headers?: Record<string, string | undefined> }).headers;
+      if (headers !== undefined) {
+        raw = headers['last-modified'];
+        delete headers['last-modified'];
+      }
+      return result;
+    };
+  command.middlewareStack.addRelativeTo(middleware, {
+    relation: 'after',
+    toMiddleware: 'deserializerMiddleware',
+    name: 'rawLastModified',
+  });
+  return () => raw;
 }
 
 async function readBody(body: Readable, declaredSize: number | undefined, limit: number): Promise<ArrayBuffer> {

@@ -1,7 +1,8 @@
-// Prometheus metrics. Request counting sits on the hot path, so it is a plain array increment;
-// prom-client reads it only when scraped.
+// Main thread. Prometheus metrics. Request counting sits on the hot path, so it is a plain array
+// increment; prom-client reads it only when scraped. Nothing here changes when scraped: two
+// scrapers (or an outside client) see the same cumulative series.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 const prefix = 's3_object_cache_';
 /** Sampling interval of the event-loop delay histogram. */
@@ -63,25 +64,7 @@ export class ServiceMetrics {
       registers,
       collect: () => size.set(this.objectSize),
     });
-    // Node's histogram records whole sampling intervals (so prom-client's nodejs_eventloop_lag_*
-    // never go below 10 ms); the delay is what exceeds the interval.
-    const loopDelay = monitorEventLoopDelay({ resolution: delayResolutionMs });
-    loopDelay.enable();
-    const delay: Gauge<'quantile'> = new Gauge({
-      name: `${prefix}event_loop_delay_seconds`,
-      help: 'Main-thread event-loop delay since the last scrape, by quantile (1 = the maximum).',
-      labelNames: ['quantile'],
-      registers,
-      collect: () => {
-        const excess = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - delayResolutionMs) / 1000;
-        if (loopDelay.count > 0) {
-          delay.set({ quantile: '0.5' }, excess(loopDelay.percentile(50)));
-          delay.set({ quantile: '0.99' }, excess(loopDelay.percentile(99)));
-          delay.set({ quantile: '1' }, excess(loopDelay.max));
-        }
-        loopDelay.reset();
-      },
-    });
+    this.registry.registerMetric(eventLoopDelaySummary());
     const requests: Counter<'code'> = new Counter({
       name: `${prefix}http_requests_total`,
       help: 'HTTP requests answered, by status code.',
@@ -118,4 +101,36 @@ export class ServiceMetrics {
     this.attempts.inc();
     this.failures.inc();
   }
+}
+
+/**
+ * The main thread's event-loop delay since start, as a Prometheus summary. Node's histogram records
+ * whole sampling intervals (so prom-client's nodejs_eventloop_lag_* never go below 10 ms); the
+ * delay is what exceeds the interval. It is never reset, so a scrape cannot hide a stall from the
+ * next scraper: rate(_sum)/rate(_count) gives the mean over any window.
+ */
+function eventLoopDelaySummary(): Metric {
+  const loopDelay = monitorEventLoopDelay({ resolution: delayResolutionMs });
+  loopDelay.enable();
+  const name = `${prefix}event_loop_delay_seconds`;
+  const help = 'Main-thread event-loop delay since start, by quantile (1 = the maximum).';
+  const excess = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - delayResolutionMs) / 1000;
+  const get = async () => {
+    const count = loopDelay.count;
+    const quantiles = count === 0 ? [] : ([['0.5', 50], ['0.9', 90], ['0.99', 99]] as const);
+    return {
+      name,
+      help,
+      type: 'summary' as const,
+      aggregator: 'sum' as const,
+      values: [
+        ...quantiles.map(([quantile, percentile]) => ({ labels: { quantile }, value: excess(loopDelay.percentile(percentile)) })),
+        ...(count === 0 ? [] : [{ labels: { quantile: '1' }, value: excess(loopDelay.max) }]),
+        { metricName: `${name}_sum`, labels: {}, value: count === 0 ? 0 : excess(loopDelay.mean) * count },
+        { metricName: `${name}_count`, labels: {}, value: count },
+      ],
+    };
+  };
+  // The registry takes any object with get(); its typings list only prom-client's own classes.
+  return { name, help, type: 'summary', aggregator: 'sum', get, reset: () => undefined } as unknown as Metric;
 }

@@ -1,0 +1,280 @@
+// Main thread. The configuration contract: every setting is an environment variable and the
+// matching command-line flag (PORT <-> --port); a flag wins over the environment. Each setting's
+// parser gives its field's type, so the table below is the only place a type is stated.
+import { constants as bufferConstants } from 'node:buffer';
+import { parseArgs } from 'node:util';
+import {
+  ValueError,
+  oneOf,
+  parseBoolean,
+  parseDuration,
+  parseHttpUrl,
+  parseNonEmpty,
+  parsePort,
+  parseSize,
+  within,
+} from './config-values.ts';
+import { ExitCode, exitCodeMeanings } from './exit-codes.ts';
+import { softOpenFileLimit } from './open-file-limit.ts';
+
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export class ConfigError extends Error {}
+
+interface Setting<T> {
+  name: string;
+  /** Shown by --help and parsed when nothing is set; none means unset (or derived, see below). */
+  defaultValue?: string;
+  description: string;
+  parse: (raw: string) => T;
+  /** Standard variables read when this one is unset, in order. */
+  fallbacks?: string[];
+}
+
+const hour = 3_600_000;
+
+/**
+ * File descriptors kept out of MAX_CONNECTIONS' default: the fetch worker's sockets to the store,
+ * stdio, the event loop's own, the listening sockets. An idle service holds about 25.
+ */
+export const reservedFileDescriptors = 64;
+
+const settings = {
+  port: { name: 'PORT', defaultValue: '8000', description: 'TCP port to listen on', parse: parsePort },
+  host: { name: 'HOST', defaultValue: '0.0.0.0', description: 'address to listen on', parse: parseNonEmpty },
+  bucket: { name: 'S3_BUCKET', defaultValue: 'example', description: 'bucket holding the object', parse: parseNonEmpty },
+  key: { name: 'S3_KEY', defaultValue: 'object.txt', description: 'key of the object to serve', parse: parseNonEmpty },
+  endpoint: {
+    name: 'S3_ENDPOINT',
+    description: 'S3-compatible endpoint URL (unset: AWS); also read from AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL',
+    parse: parseHttpUrl,
+    fallbacks: ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'],
+  },
+  forcePathStyle: {
+    name: 'S3_FORCE_PATH_STYLE',
+    description: 'path-style addressing (default: true when an endpoint is set)',
+    parse: parseBoolean,
+  },
+  region: {
+    name: 'AWS_REGION',
+    description: "region to sign for (default: us-east-1 when an endpoint is set, else the SDK's chain)",
+    parse: parseNonEmpty,
+  },
+  refreshIntervalMs: {
+    name: 'REFRESH_INTERVAL',
+    defaultValue: '60s',
+    description: 'time between refreshes, fixed rate',
+    parse: within(parseDuration, 100, 24 * hour, 'use a duration from 100ms to 24h, such as 60s'),
+  },
+  fetchTimeoutMs: {
+    name: 'FETCH_TIMEOUT',
+    defaultValue: '5s',
+    description: 'bound on each request to the store (headers, then each idle gap in the body)',
+    parse: within(parseDuration, 100, hour, 'use a duration from 100ms to 1h, such as 5s'),
+  },
+  shutdownTimeoutMs: {
+    name: 'SHUTDOWN_TIMEOUT',
+    defaultValue: '4s',
+    description: 'hard deadline for a graceful stop; must be below 5s',
+    parse: within(parseDuration, 1, 4_999, 'use a duration above 0 and below 5s, such as 4s'),
+  },
+  drainDelayMs: {
+    name: 'DRAIN_DELAY',
+    defaultValue: '0s',
+    description: 'after a stop signal, keep serving this long with readiness 503 (load balancer drain)',
+    parse: within(parseDuration, 0, 4_998, 'use a duration below SHUTDOWN_TIMEOUT, such as 1s'),
+  },
+  maxObjectBytes: {
+    name: 'MAX_OBJECT_BYTES',
+    defaultValue: '128MiB',
+    description: 'largest object accepted',
+    parse: within(parseSize, 0, bufferConstants.MAX_LENGTH, 'use a size up to the largest Buffer, such as 64MiB'),
+  },
+  keepAliveTimeoutMs: {
+    name: 'KEEPALIVE_TIMEOUT',
+    defaultValue: '65s',
+    description: "idle keep-alive connections are closed after this; keep it above the load balancer's",
+    parse: within(parseDuration, 1, hour, 'use a duration up to 1h, such as 65s (ALB 60s, NLB 350s, GCLB 600s)'),
+  },
+  headersTimeoutMs: {
+    name: 'HEADERS_TIMEOUT',
+    defaultValue: '10s',
+    description: 'a client must send its request headers within this (slowloris bound)',
+    parse: within(parseDuration, 100, 5 * 60_000, 'use a duration from 100ms to 5m, such as 10s'),
+  },
+  maxConnections: {
+    name: 'MAX_CONNECTIONS',
+    description: `connections served at once; more are closed at once (default: open-file limit - ${reservedFileDescriptors})`,
+    parse: within(parsePositiveInteger, 1, 1_000_000, 'use an integer from 1 to 1000000'),
+  },
+  logLevel: { name: 'LOG_LEVEL', defaultValue: 'info', description: logLevels.join(', '), parse: oneOf(logLevels) },
+  opsEndpoints: {
+    name: 'OPS_ENDPOINTS',
+    defaultValue: 'true',
+    description: 'serve health, readiness and metrics under OPS_PREFIX',
+    parse: parseBoolean,
+  },
+  opsPrefix: {
+    name: 'OPS_PREFIX',
+    defaultValue: '/-',
+    description: 'path prefix of the operations endpoints',
+    parse: parseOpsPrefix,
+  },
+  opsPort: {
+    name: 'OPS_PORT',
+    description: 'serve the operations endpoints on this port only (unset: on PORT)',
+    parse: parsePort,
+  },
+  opsHost: {
+    name: 'OPS_HOST',
+    description: 'address of the OPS_PORT listener (default: HOST)',
+    parse: parseNonEmpty,
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof settings;
+type ValueOf<K extends keyof Settings> = ReturnType<Settings[K]['parse']>;
+
+export type Config = { [K in keyof Settings]: Settings[K] extends { defaultValue: string } ? ValueOf<K> : ValueOf<K> | undefined } & {
+  // Derived from other settings when unset.
+  forcePathStyle: boolean;
+  opsHost: string;
+  maxConnections: number;
+};
+
+export type Command = { command: 'help' } | { command: 'serve' | 'healthcheck'; config: Config };
+
+function parsePositiveInteger(raw: string): number {
+  if (!/^\d+$/.test(raw.trim())) throw new ValueError('use a whole number');
+  return Number(raw);
+}
+
+function parseOpsPrefix(raw: string): string {
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(raw)) {
+    throw new ValueError('use a path such as /- or /_ops (starts with /, no trailing /, not / itself)');
+  }
+  return raw;
+}
+
+function flagOf(name: string): string {
+  return name.toLowerCase().replaceAll('_', '-');
+}
+
+const invalid = (message: string) => new ConfigError(`invalid configuration: ${message}`);
+
+/** What the command line asks for, with the configuration it runs under. */
+export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
+  const flags = parseFlags(argv);
+  if (flags.help === true) return { command: 'help' };
+
+  function optional<T>(setting: Setting<T>): T | undefined {
+    const flag = flagOf(setting.name);
+    const fromFlag = flags[flag];
+    const sources: Array<[string | undefined, string]> = [
+      [typeof fromFlag === 'string' ? fromFlag : undefined, `--${flag}`],
+      [env[setting.name], setting.name],
+      ...(setting.fallbacks ?? []).map((fallback): [string | undefined, string] => [env[fallback], fallback]),
+    ];
+    // An empty value is a value (and an error), not a way to unset: a blank line in an env file
+    // must not silently fall back to the default bucket.
+    const [raw, source] = sources.find(([value]) => value !== undefined) ?? [setting.defaultValue, 'default'];
+    if (raw === undefined) return undefined;
+    try {
+      return setting.parse(raw);
+    } catch (error) {
+      if (!(error instanceof ValueError)) throw error;
+      throw invalid(`${source}=${JSON.stringify(raw)} is not accepted; ${error.message}`);
+    }
+  }
+  function required<T>(setting: Setting<T> & { defaultValue: string }): T {
+    const value = optional(setting);
+    if (value === undefined) throw new Error(`${setting.name} has a default, yet no value`);
+    return value;
+  }
+
+  const endpoint = optional(settings.endpoint);
+  const host = required(settings.host);
+  const port = required(settings.port);
+  const shutdownTimeoutMs = required(settings.shutdownTimeoutMs);
+  const drainDelayMs = required(settings.drainDelayMs);
+  const opsEndpoints = required(settings.opsEndpoints);
+  const opsPort = optional(settings.opsPort);
+  if (drainDelayMs >= shutdownTimeoutMs) {
+    throw invalid(`DRAIN_DELAY (${drainDelayMs} ms) must be shorter than SHUTDOWN_TIMEOUT (${shutdownTimeoutMs} ms); lower DRAIN_DELAY`);
+  }
+  if (opsPort !== undefined && !opsEndpoints) {
+    throw invalid('OPS_PORT is set but OPS_ENDPOINTS is false; unset OPS_PORT or set OPS_ENDPOINTS=true');
+  }
+  if (opsPort === port) throw invalid(`OPS_PORT must differ from PORT (both ${port}); pick another OPS_PORT`);
+
+  const config: Config = {
+    port,
+    host,
+    bucket: required(settings.bucket),
+    key: required(settings.key),
+    endpoint,
+    forcePathStyle: optional(settings.forcePathStyle) ?? endpoint !== undefined,
+    region: optional(settings.region) ?? (endpoint === undefined ? undefined : 'us-east-1'),
+    refreshIntervalMs: required(settings.refreshIntervalMs),
+    fetchTimeoutMs: required(settings.fetchTimeoutMs),
+    shutdownTimeoutMs,
+    drainDelayMs,
+    maxObjectBytes: required(settings.maxObjectBytes),
+    keepAliveTimeoutMs: required(settings.keepAliveTimeoutMs),
+    headersTimeoutMs: required(settings.headersTimeoutMs),
+    maxConnections:
+      optional(settings.maxConnections) ?? Math.max(1, (softOpenFileLimit() ?? 1024) - reservedFileDescriptors),
+    logLevel: required(settings.logLevel),
+    opsEndpoints,
+    opsPrefix: required(settings.opsPrefix),
+    opsPort,
+    opsHost: optional(settings.opsHost) ?? host,
+  };
+  return { command: flags.healthcheck === true ? 'healthcheck' : 'serve', config };
+}
+
+function parseFlags(argv: readonly string[]): Record<string, string | boolean | undefined> {
+  const options = Object.fromEntries(Object.values(settings).map(({ name }) => [flagOf(name), { type: 'string' as const }]));
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: { ...options, help: { type: 'boolean', short: 'h' }, healthcheck: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const option = /'(-[^']*)'/.exec(message)?.[1];
+    const code = error instanceof Error && 'code' in error ? error.code : undefined;
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+      throw invalid(`option ${option.split(' ')[0]} needs a value, as in --port=8000`);
+    }
+    const what = code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? 'unexpected argument' : 'unknown option';
+    throw invalid(`${what} ${option ?? ''}; run with --help to list the options`);
+  }
+}
+
+export function helpText(): string {
+  const rows = Object.values(settings).map((setting: Setting<unknown>) => {
+    const left = `  --${flagOf(setting.name)}, ${setting.name}`;
+    const shownDefault = setting.defaultValue === undefined ? '' : ` [default: ${setting.defaultValue}]`;
+    return `${left.padEnd(44)} ${setting.description}${shownDefault}`;
+  });
+  const exitCodes = Object.values(ExitCode).map((code) => `  ${String(code).padEnd(4)} ${exitCodeMeanings[code]}`);
+  return [
+    'Usage: s3-object-cache [options]',
+    '       s3-object-cache --healthcheck [options]   probe the running service; exit 0 healthy, 1 not',
+    '',
+    'Serves one S3 object over HTTP from an in-memory cache refreshed in the background.',
+    'Each option is also read from the environment variable shown; an option wins.',
+    'Credentials come from the AWS SDK chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...).',
+    '',
+    ...rows,
+    '  --help, -h',
+    '',
+    'Exit codes:',
+    ...exitCodes,
+    '',
+  ].join('\n');
+}

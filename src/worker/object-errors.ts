@@ -1,0 +1,29 @@
+// Fetch worker. What can be wrong with an answer the store gave, each with the fix the failure
+// line names. The SDK's own errors are described in fetch-failure.ts.
+
+export abstract class ObjectError extends Error {
+  abstract readonly code: string;
+  abstract readonly fix: string;
+}
+
+export class ObjectTooLargeError extends ObjectError {
+  readonly code = 'ObjectTooLarge';
+  readonly fix = 'raise MAX_OBJECT_BYTES or make the object smaller';
+  constructor(size: number | undefined, limit: number) {
+    super(`object is ${size === undefined ? 'larger than' : `${size} bytes, over`} the limit of ${limit} bytes`);
+  }
+}
+
+export class TruncatedBodyError extends ObjectError {
+  readonly code = 'TruncatedBody';
+  readonly fix = 'the connection to the store broke mid-body or the store misreports sizes; check the store and any proxy in between';
+}
+
+/** A 304 to a GET that sent no If-None-Match: there is no cached copy it could refer to. */
+export class UnexpectedNotModifiedError extends ObjectError {
+  readonly code = 'UnexpectedNotModified';
+  readonly fix = 'check the store and any proxy in between: they must not answer a plain GET with 304';
+  constructor() {
+    super('the store answered 304 Not Modified to a GET that had no If-None-Match');
+  }
+}

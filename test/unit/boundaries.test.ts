@@ -1,0 +1,50 @@
+// The thread boundaries are lint rules (eslint.config.js): each one fails when a file of one
+// thread imports what belongs to another. Each case lints a copy of a real file with one
+// forbidden import added, in memory, under the file's own path.
+import { readdirSync, readFileSync } from 'node:fs';
+import { ESLint } from 'eslint';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const root = new URL('../../', import.meta.url).pathname;
+const eslint = new ESLint({ cwd: root });
+
+async function restrictedImports(file: string, addedLine: string): Promise<string[]> {
+  const source = `${addedLine}\n${readFileSync(`${root}${file}`, 'utf8').replace(/^#!.*\n/, '')}`;
+  const [result] = await eslint.lintText(source, { filePath: `${root}${file}` });
+  return result!.messages.filter((message) => message.ruleId === 'no-restricted-imports').map((message) => message.message);
+}
+
+const forbidden: Array<[file: string, line: string, reason: RegExp]> = [
+  ['src/fetch-worker.ts', "import { pino } from 'pino';", /fetch worker must not load the logger/],
+  ['src/worker/refresh-loop.ts', "import { ServiceMetrics } from '../main/metrics.ts';", /fetch worker must not load/],
+  ['src/worker/s3-object-source.ts', "import { createServer } from 'node:http';", /fetch worker must not load/],
+  ['src/worker/fetch-failure.ts', "import { send } from '../http/plain-responses.ts';", /fetch worker must not load/],
+  ['src/http/request-handler.ts', "import { S3Client } from '@aws-sdk/client-s3';", /only the fetch worker talks to the store/],
+  ['src/main/metrics.ts', "import { fetchObject } from '../worker/s3-object-source.ts';", /only the fetch worker/],
+  ['src/main.ts', "import { createLogger } from './main/logger.ts';", /loads this with import\(\)/],
+  ['src/main.ts', "import { createHttpServer } from './http/http-server.ts';", /loads this with import\(\)/],
+];
+
+for (const [file, line, reason] of forbidden) {
+  test(`${file}: lint fails on ${line}`, async () => {
+    const messages = await restrictedImports(file, line);
+    assert.ok(messages.some((message) => reason.test(message)), `no boundary error; got ${JSON.stringify(messages)}`);
+  });
+}
+
+test('the files as they are pass the boundary rules (type-only imports across them are allowed)', async () => {
+  for (const file of ['src/fetch-worker.ts', 'src/protocol.ts', 'src/main.ts', 'src/http/request-handler.ts']) {
+    assert.equal(await restrictedImports(file, ''), [], file);
+  }
+});
+
+test('every file in src/ says on its first line which thread runs it', () => {
+  const files = readdirSync(`${root}src`, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+  for (const file of files) {
+    const firstComment = readFileSync(`${root}src/${file}`, 'utf8').replace(/^#!.*\n/, '').split('\n')[0]!;
+    assert.match(firstComment, /^\/\/ (Main thread|Fetch worker|Serving thread)/, `src/${file}`);
+  }
+});
+
+test.run();
