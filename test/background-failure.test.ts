@@ -4,8 +4,8 @@ import { test } from 'uvu';
 import { request } from 'undici';
 import * as assert from 'uvu/assert';
 import { startService, type ServiceProcess } from './helpers/service.ts';
-import { serviceWithObject } from './helpers/serving.ts';
-import { freshBucket, putObject, testStore } from './helpers/store.ts';
+import { objectInStore, serviceWithObject } from './helpers/serving.ts';
+import { testStore } from './helpers/store.ts';
 
 const timing = { REFRESH_INTERVAL: '1s', FETCH_TIMEOUT: '1s' };
 
@@ -35,10 +35,8 @@ async function assertExitsWithin(service: ServiceProcess, boundMs: number, cause
 }
 
 test('store stopped while serving: exit 1 within interval + retries (bound 3 s); restarted, data intact', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  const etag = await putObject(store, bucket, 'object.txt', 'kept through the outage');
-  const env = { ...store.serviceEnv, S3_BUCKET: bucket, ...timing };
+  const { store, etag, env: storeEnv } = await objectInStore('kept through the outage');
+  const env = { ...storeEnv, ...timing };
   const service = await startService({ env });
   await store.stop();
   try {
@@ -57,10 +55,8 @@ test('store stopped while serving: exit 1 within interval + retries (bound 3 s);
 });
 
 test('object deleted while serving: exit 1 naming NoSuchKey (bound 3 s)', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'soon gone');
-  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, ...timing } });
+  const { store, bucket, env } = await objectInStore('soon gone');
+  const service = await startService({ env: { ...env, ...timing } });
   await store.fixtures.removeObject(bucket, 'object.txt');
   await assertExitsWithin(service, 3_000, /NoSuchKey \(HTTP 404\)/);
 });

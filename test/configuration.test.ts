@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnService } from './helpers/service.ts';
-import { freshBucket, putObject, testStore } from './helpers/store.ts';
+import { objectInStore } from './helpers/serving.ts';
 
 const cases: Array<[string, Record<string, string>, string[], RegExp]> = [
   ['port 0', { PORT: '0' }, [], /^invalid configuration: PORT="0" is not accepted; use an integer from 1 to 65535$/],
@@ -40,14 +40,12 @@ test('--help prints every option and exits 0', async () => {
 });
 
 test('a port already in use: exit 3 naming the address and the fix', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'x');
+  const { env } = await objectInStore('x');
   const blocker = createServer().listen(0, '127.0.0.1');
   await once(blocker, 'listening');
   const { port } = blocker.address() as { port: number };
   try {
-    const service = await spawnService({ env: { ...store.serviceEnv, PORT: String(port), S3_BUCKET: bucket } });
+    const service = await spawnService({ env: { ...env, PORT: String(port) } });
     const exit = await service.waitForExit();
     assert.is(exit.code, 3, service.stderr());
     const fatal = service.logs.find((line) => line.level === 'fatal');

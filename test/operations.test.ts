@@ -11,8 +11,7 @@ import { runScript } from './helpers/scripts.ts';
 import { metricValue as sampleOf, scrapeMetric } from './helpers/metrics.ts';
 import { freePort } from './helpers/net.ts';
 import { byMessage, spawnService, startService } from './helpers/service.ts';
-import { serviceWithObject } from './helpers/serving.ts';
-import { freshBucket, putObject, testStore } from './helpers/store.ts';
+import { objectInStore, serviceWithObject } from './helpers/serving.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -28,10 +27,8 @@ function metricValue(metrics: string, name: string): number {
 }
 
 test('liveness and readiness answer 200 while serving; metrics speak Prometheus', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'twelve bytes');
-  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, REFRESH_INTERVAL: '300ms' } });
+  const { env } = await objectInStore('twelve bytes');
+  const service = await startService({ env: { ...env, REFRESH_INTERVAL: '300ms' } });
   try {
     assert.equal([(await get(`${service.url}/-/healthz`)).status, (await get(`${service.url}/-/readyz`)).status], [200, 200]);
     const unchangedTotal = `${service.url}/-/metrics`;
@@ -65,11 +62,9 @@ test('liveness and readiness answer 200 while serving; metrics speak Prometheus'
 });
 
 test('the prefix is configurable, and the endpoints can be turned off', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'x');
-  const custom = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, OPS_PREFIX: '/_ops' } });
-  const off = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, OPS_ENDPOINTS: 'false' } });
+  const { env } = await objectInStore('x');
+  const custom = await startService({ env: { ...env, OPS_PREFIX: '/_ops' } });
+  const off = await startService({ env: { ...env, OPS_ENDPOINTS: 'false' } });
   try {
     assert.is((await get(`${custom.url}/_ops/healthz`)).status, 200);
     assert.is((await get(`${custom.url}/-/healthz`)).status, 404);
@@ -82,10 +77,8 @@ test('the prefix is configurable, and the endpoints can be turned off', async ()
 });
 
 test('readiness turns 503 as soon as a stop begins, while DRAIN_DELAY keeps serving', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'draining');
-  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, DRAIN_DELAY: '1s' } });
+  const { env } = await objectInStore('draining');
+  const service = await startService({ env: { ...env, DRAIN_DELAY: '1s' } });
   service.signal('SIGTERM');
   await service.waitForLog('"stopping"', byMessage('stopping'));
   const readiness = await get(`${service.url}/-/readyz`);
@@ -101,10 +94,8 @@ test('readiness turns 503 as soon as a stop begins, while DRAIN_DELAY keeps serv
 });
 
 test('readiness after SIGTERM without a drain delay: 503 or refused, never a hang', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', randomBytes(32 * 1024 * 1024));
-  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket } });
+  const { env } = await objectInStore(randomBytes(32 * 1024 * 1024));
+  const service = await startService({ env: env });
   const slow = await request(`${service.url}/`); // headers read, body left unread: the stop waits for it
   service.signal('SIGTERM');
   await service.waitForLog('"stopping"', byMessage('stopping'));
@@ -120,17 +111,14 @@ test('readiness after SIGTERM without a drain delay: 503 or refused, never a han
 });
 
 test('SIGHUP refreshes at once, without waiting for the schedule', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'before');
-  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, REFRESH_INTERVAL: '1h' } });
+  const { env } = await objectInStore('before');
+  const service = await startService({ env: { ...env, REFRESH_INTERVAL: '1h' } });
   try {
     // The operator's way: scripts/put-object.ts with the service's environment.
     const file = join(temporaryDirectory('put'), 'new.txt');
     writeFileSync(file, 'after');
     const output = await runScript('put-object.ts', [file, '--content-type', 'text/plain'], 30_000, {
-      ...store.serviceEnv,
-      S3_BUCKET: bucket,
+      ...env,
     });
     const etag = /ETag ("[^"]+")/.exec(output)?.[1];
     service.signal('SIGHUP');
@@ -144,12 +132,10 @@ test('SIGHUP refreshes at once, without waiting for the schedule', async () => {
 });
 
 test('SIGHUP during a fetch never starts a second fetch beside it', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'v1');
+  const { store, env } = await objectInStore('v1');
   const proxy = await startStoreProxy(store.serviceEnv.S3_ENDPOINT!);
   const service = await startService({
-    env: { ...store.serviceEnv, S3_ENDPOINT: proxy.endpoint, S3_BUCKET: bucket, REFRESH_INTERVAL: '1h', FETCH_TIMEOUT: '1s' },
+    env: { ...env, S3_ENDPOINT: proxy.endpoint, REFRESH_INTERVAL: '1h', FETCH_TIMEOUT: '1s' },
   });
   try {
     const before = proxy.requestsSeen();
@@ -166,11 +152,9 @@ test('SIGHUP during a fetch never starts a second fetch beside it', async () => 
 });
 
 test('with OPS_PORT the operations endpoints answer only there; the public port says 404', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'public bytes');
+  const { env } = await objectInStore('public bytes');
   const opsPort = await freePort();
-  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, OPS_PORT: String(opsPort) } });
+  const service = await startService({ env: { ...env, OPS_PORT: String(opsPort) } });
   const ops = `http://127.0.0.1:${opsPort}`;
   try {
     for (const path of ['/-/healthz', '/-/readyz', '/-/metrics']) {
@@ -219,9 +203,7 @@ test('--healthcheck reads the same configuration: exit 0 while serving, 1 once s
 });
 
 test('no log line ever contains the secret key', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'secret-free');
+  const { store, bucket } = await objectInStore('secret-free');
   // s3rver checks no signature, so any secret works; a real store gets its real one.
   const secret = store.checksSignatures ? store.serviceEnv.AWS_SECRET_ACCESS_KEY! : `SECRET-${randomBytes(12).toString('hex')}`;
   const env = { ...store.serviceEnv, AWS_SECRET_ACCESS_KEY: secret, S3_BUCKET: bucket, REFRESH_INTERVAL: '200ms', LOG_LEVEL: 'trace' };

@@ -7,15 +7,14 @@ import { Agent, request } from 'undici';
 import { metricValue, scrapeMetric } from './helpers/metrics.ts';
 import { byMessage, startService } from './helpers/service.ts';
 import { fixturesClient } from '../scripts/fixtures-client.ts';
+import { objectInStore } from './helpers/serving.ts';
 import { freshBucket, putObject, testStore } from './helpers/store.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
 import { waitFor } from './helpers/wait.ts';
 
 test('a new version is served within about one interval', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'version 1');
-  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, REFRESH_INTERVAL: '1s' } });
+  const { store, bucket, env } = await objectInStore('version 1');
+  const service = await startService({ env: { ...env, REFRESH_INTERVAL: '1s' } });
   try {
     const etag2 = await putObject(store, bucket, 'object.txt', 'version 2');
     const uploadedAt = performance.now();
@@ -32,10 +31,8 @@ test('a new version is served within about one interval', async () => {
 });
 
 test('an unchanged object keeps being served, confirmed by conditional GETs', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  const etag = await putObject(store, bucket, 'object.txt', 'stable');
-  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, REFRESH_INTERVAL: '300ms' } });
+  const { etag, env } = await objectInStore('stable');
+  const service = await startService({ env: { ...env, REFRESH_INTERVAL: '300ms' } });
   try {
     const unchanged = () => scrapeMetric(`${service.url}/-/metrics`, 's3_object_cache_refresh_unchanged_total');
     await waitFor('three unchanged refreshes', async () => ((await unchanged()) ?? 0) >= 3, 5_000);

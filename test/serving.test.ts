@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { startService } from './helpers/service.ts';
-import { freshBucket, putObject, testStore } from './helpers/store.ts';
+import { objectInStore } from './helpers/serving.ts';
 
 const allByteValues = Buffer.from(Array.from({ length: 256 }, (_, index) => index));
 const objects: Array<[string, Buffer, string]> = [
@@ -18,10 +18,8 @@ const objects: Array<[string, Buffer, string]> = [
 
 for (const [name, bytes, contentType] of objects) {
   test(`GET / returns the exact bytes: ${name}`, async () => {
-    const store = await testStore();
-    const bucket = await freshBucket(store);
-    const etag = await putObject(store, bucket, 'object.txt', bytes, contentType);
-    const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket } });
+    const { etag, env } = await objectInStore(bytes, contentType);
+    const service = await startService({ env: env });
     try {
       const response = await request(`${service.url}/`);
       const received = Buffer.from(await response.body.arrayBuffer());
@@ -37,10 +35,8 @@ for (const [name, bytes, contentType] of objects) {
 }
 
 test('headers: ETag, Last-Modified, Cache-Control from the refresh interval; HEAD; 304; 404; 405', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  const etag = await putObject(store, bucket, 'object.txt', 'hello', 'text/plain');
-  const service = await startService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, REFRESH_INTERVAL: '30s' } });
+  const { etag, env } = await objectInStore('hello', 'text/plain');
+  const service = await startService({ env: { ...env, REFRESH_INTERVAL: '30s' } });
   try {
     const get = await request(`${service.url}/`);
     await get.body.arrayBuffer();

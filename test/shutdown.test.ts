@@ -6,8 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent, request } from 'undici';
 import { byMessage, spawnService, startService, type Exit, type ServiceProcess } from './helpers/service.ts';
-import { serviceWithObject } from './helpers/serving.ts';
-import { freshBucket, putObject, testStore } from './helpers/store.ts';
+import { objectInStore, serviceWithObject } from './helpers/serving.ts';
+import { testStore } from './helpers/store.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -73,12 +73,10 @@ test('SIGTERM during start-up with the first fetch hanging: exit 0, fetch cancel
 });
 
 test('SIGTERM during a refresh: exit 0 and the fetch in flight is cancelled', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'refreshing');
+  const { store, env } = await objectInStore('refreshing');
   const proxy = await startStoreProxy(store.serviceEnv.S3_ENDPOINT!);
   const service = await startService({
-    env: { ...store.serviceEnv, S3_ENDPOINT: proxy.endpoint, S3_BUCKET: bucket, REFRESH_INTERVAL: '500ms', FETCH_TIMEOUT: '60s' },
+    env: { ...env, S3_ENDPOINT: proxy.endpoint, REFRESH_INTERVAL: '500ms', FETCH_TIMEOUT: '60s' },
   });
   proxy.mode = 'hold';
   const refresh = await proxy.nextHeld();

@@ -8,7 +8,8 @@ import { request } from 'undici';
 import { temporaryDirectory } from './helpers/cleanup.ts';
 import { freePort, isListening } from './helpers/net.ts';
 import { byMessage, spawnService, type ServiceProcess } from './helpers/service.ts';
-import { freshBucket, putObject, testStore } from './helpers/store.ts';
+import { objectInStore } from './helpers/serving.ts';
+import { freshBucket, testStore } from './helpers/store.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
 
 /** The one error line, and proof that the port never opened and nothing but JSON was written. */
@@ -25,12 +26,10 @@ async function assertFailedAtStart(service: ServiceProcess, cause: RegExp): Prom
 }
 
 test('the port opens only after the first fetch succeeded', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'first');
+  const { store, env } = await objectInStore('first');
   const proxy = await startStoreProxy(store.serviceEnv.S3_ENDPOINT!);
   proxy.mode = 'hold';
-  const service = await spawnService({ env: { ...store.serviceEnv, S3_ENDPOINT: proxy.endpoint, S3_BUCKET: bucket, FETCH_TIMEOUT: '1s' } });
+  const service = await spawnService({ env: { ...env, S3_ENDPOINT: proxy.endpoint, FETCH_TIMEOUT: '1s' } });
   try {
     const fetch = await proxy.nextHeld(); // the first GET is at the store and unanswered
     assert.is(fetch.method, 'GET');
@@ -68,10 +67,8 @@ test('a store that is down exits 1 naming ECONNREFUSED', async () => {
 });
 
 test('an object over MAX_OBJECT_BYTES exits 1 naming the limit', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', Buffer.alloc(2048));
-  const service = await spawnService({ env: { ...store.serviceEnv, S3_BUCKET: bucket, MAX_OBJECT_BYTES: '1KiB' } });
+  const { env } = await objectInStore(Buffer.alloc(2048));
+  const service = await spawnService({ env: { ...env, MAX_OBJECT_BYTES: '1KiB' } });
   await assertFailedAtStart(service, /ObjectTooLarge: object is 2048 bytes, over the limit of 1024 bytes; raise MAX_OBJECT_BYTES/);
 });
 

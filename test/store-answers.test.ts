@@ -4,15 +4,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { byMessage, spawnService, startService } from './helpers/service.ts';
-import { freshBucket, putObject, testStore } from './helpers/store.ts';
+import { objectInStore } from './helpers/serving.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
 
 async function proxiedStore() {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'exact bytes', 'text/plain');
+  const { store, env } = await objectInStore('exact bytes', 'text/plain');
   const proxy = await startStoreProxy(store.serviceEnv.S3_ENDPOINT!);
-  return { proxy, env: { ...store.serviceEnv, S3_ENDPOINT: proxy.endpoint, S3_BUCKET: bucket } };
+  return { proxy, env: { ...env, S3_ENDPOINT: proxy.endpoint } };
 }
 
 test('a Last-Modified that is not a date is dropped with one warn line; the object is served', async () => {

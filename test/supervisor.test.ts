@@ -11,7 +11,8 @@ import { request } from 'undici';
 import { serviceArgs } from '../scripts/service-command.ts';
 import { onCleanup, temporaryDirectory } from './helpers/cleanup.ts';
 import { freePort } from './helpers/net.ts';
-import { freshBucket, putObject, testStore } from './helpers/store.ts';
+import { objectInStore } from './helpers/serving.ts';
+import { putObject } from './helpers/store.ts';
 import { waitFor, withTimeout } from './helpers/wait.ts';
 
 function supervisordConfig(directory: string, env: Record<string, string>): string {
@@ -64,15 +65,12 @@ async function body(url: string): Promise<string | undefined> {
 }
 
 test('supervisord restarts the service through a store outage until it serves again', async () => {
-  const store = await testStore();
-  const bucket = await freshBucket(store);
-  await putObject(store, bucket, 'object.txt', 'before the outage');
+  const { store, bucket, env: storeEnv } = await objectInStore('before the outage');
   const directory = temporaryDirectory('supervisor');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
   const env = {
-    ...store.serviceEnv,
-    S3_BUCKET: bucket,
+    ...storeEnv,
     PORT: String(port),
     HOST: '127.0.0.1',
     REFRESH_INTERVAL: '1s',
