@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { cleanupAll, onCleanup } from '../test/helpers/cleanup.ts';
 import { byMessage, spawnService, startService, type ServiceProcess } from '../test/helpers/service.ts';
 import { freshBucket, putObject, testStore, type TestStore } from '../test/helpers/store.ts';
-import { serviceWithObject } from '../test/helpers/serving.ts';
+import { objectInStore, serviceWithObject } from '../test/helpers/serving.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { median, runLoad, type LoadResult } from './load.ts';
@@ -64,8 +64,13 @@ async function startHelper(name: string, args: string[]): Promise<{ firstLine: s
   return { firstLine: chunk.toString().trim(), stop };
 }
 
-async function startBaseline(body: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const { firstLine, stop } = await startHelper('baseline-server', [body]);
+/** The baseline answering `body` with the headers the service sends for it (node adds its own). */
+async function startBaseline(body: string, serviceUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const sample = await request(serviceUrl);
+  await sample.body.arrayBuffer();
+  const ownHeaders = new Set(['date', 'connection', 'keep-alive']);
+  const headers = Object.entries(sample.headers).flatMap(([name, value]) => (ownHeaders.has(name) ? [] : [name, String(value)]));
+  const { firstLine, stop } = await startHelper('baseline-server', [body, JSON.stringify(headers)]);
   return { url: `http://127.0.0.1:${firstLine}/`, stop };
 }
 
@@ -108,7 +113,7 @@ async function changingObject(store: TestStore, size: number, changeMs: number) 
 async function throughput(): Promise<void> {
   const body = 'forty bytes of object, served from cache';
   const service = await serviceWithObject(body, { LOG_LEVEL: 'info' });
-  const baseline = await startBaseline(body);
+  const baseline = await startBaseline(body, `${service.url}/`);
   for (const connections of [50, 200]) {
     const ratios = { rps: [] as number[], p99: [] as number[] };
     const results: Array<{ service: LoadResult; baseline: LoadResult }> = [];
@@ -335,11 +340,64 @@ async function storeTraffic(store: TestStore): Promise<void> {
   record('store body bytes per unchanged refresh', `${perRefresh} B (first fetch: ${afterFirstFetch} B)`, '0', perRefresh === 0);
 }
 
+/**
+ * 7. The per-representation work: a compressed GET and a Range GET against the plain GET of the
+ * same object (alternating rounds, as for throughput), and what preparing a 16 MiB text object
+ * (SHA-256, brotli, gzip, in the worker) adds to a refresh.
+ */
+async function representations(): Promise<void> {
+  const text = Array.from({ length: 100 }, (_, line) => `line ${line}: some text that compresses\n`).join(''); // ~3.5 KiB
+  const { env } = await objectInStore(text, 'text/plain');
+  const service = await startService({ env: { ...env, LOG_LEVEL: 'info' } });
+  const variants = {
+    compressed: { 'accept-encoding': 'br, gzip' },
+    range: { range: 'bytes=0-99' },
+  } as const;
+  const load = (headers: Record<string, string>) =>
+    runLoad({ url: `${service.url}/`, connections: 50, durationSeconds: throughputSeconds, headers });
+  await load({});
+  for (const [name, headers] of Object.entries(variants)) {
+    await load(headers);
+    const ratios: number[] = [];
+    for (let round = 0; round < throughputPairs; round++) {
+      const first = round % 2 === 0;
+      const a = first ? await load(headers) : await load({});
+      const b = first ? await load({}) : await load(headers);
+      const [own, plain] = first ? [a, b] : [b, a];
+      ratios.push(own.requestsPerSecond / plain.requestsPerSecond);
+    }
+    raw[`representations_${name}`] = ratios;
+    record(`req/s of a ${name} GET / plain GET (${text.length} B text)`, fmt(median(ratios)), '>= 0.95', median(ratios) >= 0.95);
+  }
+  await service.kill();
+
+  const big = Buffer.from(Array.from({ length: 16 * 1024 * 16 }, (_, line) => `${line}: a line of log-like text, ${line % 97} ${line * 31}\n`).join('')).subarray(0, 16 * MiB);
+  const bigObject = await objectInStore(big, 'text/plain');
+  const prepared: number[] = [];
+  let sizes = {};
+  for (let run = 0; run < (quick ? 1 : 3); run++) {
+    const bigService = await startService({ env: { ...bigObject.env, LOG_LEVEL: 'info' } }, 60_000);
+    const fetched = bigService.logs.find(byMessage('object fetched'))!;
+    prepared.push(Number(fetched.prepareMs));
+    sizes = fetched.encodings as Record<string, number>;
+    await bigService.kill();
+  }
+  raw.representations_prepare16MiB = { prepared, sizes };
+  const brotliMiB = fmt(((sizes as { br?: number }).br ?? 0) / MiB);
+  const gzipMiB = fmt(((sizes as { gzip?: number }).gzip ?? 0) / MiB);
+  record(
+    'worker preparation of a 16 MiB text object (SHA-256, brotli q5, gzip 6; median)',
+    `${Math.round(median(prepared))} ms (br ${brotliMiB} MiB, gzip ${gzipMiB} MiB)`,
+    '<= 3000 ms',
+    median(prepared) <= 3000,
+  );
+}
+
 const started = performance.now();
 const store = await testStore();
 console.error(`bench: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`);
 try {
-  for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic })) {
+  for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic, representations })) {
     if (only.length > 0 && !only.includes(name)) continue;
     console.error(`bench: ${name}`);
     await scenario(store);

@@ -7,6 +7,7 @@ import type { FetchJob, MainToWorker, WorkerToMain } from './protocol.ts';
 import { releaseDeadBuffer } from './shared/release-memory.ts';
 import { describeFetchError } from './worker/fetch-failure.ts';
 import { RefreshLoop } from './worker/refresh-loop.ts';
+import { encodedVariants, sha256Of } from './worker/representations.ts';
 import { createS3Client, fetchObject } from './worker/s3-object-source.ts';
 
 if (parentPort === null) throw new Error('fetch-worker must run as a worker thread');
@@ -27,9 +28,13 @@ async function fetchOnce(signal: AbortSignal): Promise<boolean> {
     if (result.kind === 'unchanged') {
       post({ type: 'unchanged', durationMs: durationMs() });
     } else {
-      knownEtag = result.object.etag;
-      post({ type: 'changed', object: result.object, durationMs: durationMs() }, [result.object.body]);
-      releaseDeadBuffer(result.object.body.byteLength); // the response's chunks, copied into it
+      const fetchedMs = durationMs();
+      const { body, contentType } = result.object;
+      const object = { ...result.object, sha256: sha256Of(new Uint8Array(body)), variants: await encodedVariants(body, contentType, job) };
+      knownEtag = object.etag;
+      const prepareMs = durationMs() - fetchedMs;
+      post({ type: 'changed', object, durationMs: durationMs(), prepareMs }, [body, ...object.variants.map((variant) => variant.body)]);
+      releaseDeadBuffer(body.byteLength); // the response's chunks, copied into it
     }
     return true;
   } catch (error) {

@@ -78,7 +78,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   const firstObject = new Promise<void>((resolve) => (firstObjectArrived = resolve));
 
   worker.subscribe({
-    changed(fetched, durationMs) {
+    changed(fetched, durationMs, prepareMs) {
       const previous = cache.current;
       const prepared = toCachedObject(fetched, cacheControl);
       for (const problem of prepared.dropped) logger.warn({ ...object, etag: fetched.etag }, problem);
@@ -89,17 +89,20 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
           ...object,
           etag: fetched.etag,
           size: fetched.body.byteLength,
-          ...(previous && { previousEtag: previous.etag, previousSize: previous.body.byteLength }),
+          integrity: fetched.integrity,
+          encodings: Object.fromEntries(fetched.variants.map(({ encoding, body }) => [encoding, body.byteLength])),
+          ...(previous && { previousEtag: previous.identity.etag, previousSize: previous.identity.body.byteLength }),
           durationMs,
+          prepareMs,
         },
         previous ? 'object changed' : 'object fetched',
       );
-      if (previous) releaseDeadBuffer(previous.body.byteLength);
+      if (previous) releaseDeadBuffer(previous.heldBytes);
       else firstObjectArrived();
     },
     unchanged(durationMs) {
       metrics.refreshUnchanged();
-      logger.debug({ ...object, etag: cache.current?.etag, durationMs }, 'object unchanged');
+      logger.debug({ ...object, etag: cache.current?.identity.etag, durationMs }, 'object unchanged');
     },
     failed(failure) {
       metrics.refreshFailed();

@@ -1,5 +1,5 @@
 // Main thread and fetch worker. The messages between them, and the worker's start-up data.
-import type { Config } from './main/config.ts';
+import type { Config, Encoding } from './main/config.ts';
 
 /** The settings the worker needs; the rest of the configuration stays on the main thread. */
 const fetchJobKeys = [
@@ -11,6 +11,9 @@ const fetchJobKeys = [
   'refreshIntervalMs',
   'fetchTimeoutMs',
   'maxObjectBytes',
+  'compression',
+  'compressionMaxBytes',
+  'integrityCheck',
 ] as const satisfies ReadonlyArray<keyof Config>;
 
 /** What the worker needs to know; passed as `workerData`. */
@@ -20,13 +23,27 @@ export function fetchJobOf(config: Config): FetchJob {
   return Object.fromEntries(fetchJobKeys.map((key) => [key, config[key]])) as FetchJob;
 }
 
-/** One version of the object. `body` is transferred, not copied: the worker gives it up. */
+/** A compressed form of the body, prepared by the worker. Transferred, like the body. */
+export interface EncodedVariant {
+  encoding: Encoding;
+  body: ArrayBuffer;
+  /** SHA-256 of `body`, base64, for Repr-Digest. */
+  sha256: string;
+}
+
+/** One version of the object. Its buffers are transferred, not copied: the worker gives them up. */
 export interface FetchedObject {
   body: ArrayBuffer;
+  /** SHA-256 of `body`, base64, for Repr-Digest. */
+  sha256: string;
+  /** Smaller forms of the body, in the order of preference of COMPRESSION. */
+  variants: EncodedVariant[];
   etag: string | undefined;
-  /** As an HTTP date (RFC 9110), ready for the Last-Modified header. */
+  /** Last-Modified as the store sent it; the main thread checks it before serving it. */
   lastModified: string | undefined;
   contentType: string | undefined;
+  /** How the body was proven to be what the store holds: `checksum SHA256`, `md5`, `none: ...`, `off`. */
+  integrity: string;
 }
 
 /** Why a fetch failed, already worded for the one log line the main thread writes. */
@@ -45,11 +62,18 @@ export type MainToWorker =
   | { type: 'stop' };
 
 export type WorkerToMain =
-  | { type: 'changed'; object: FetchedObject; durationMs: number }
+  /** `prepareMs`: of `durationMs`, the time spent on digests and compression after the fetch. */
+  | { type: 'changed'; object: FetchedObject; durationMs: number; prepareMs: number }
   | { type: 'unchanged'; durationMs: number }
   | { type: 'failed'; failure: FetchFailure; durationMs: number };
 
 const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+
+function isEncodedVariant(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const variant = value as Record<string, unknown>;
+  return (variant.encoding === 'br' || variant.encoding === 'gzip') && variant.body instanceof ArrayBuffer && typeof variant.sha256 === 'string';
+}
 
 /** Checks a message from the worker: a malformed one is a fault, not something to guess at. */
 export function isWorkerToMain(message: unknown): message is WorkerToMain {
@@ -62,9 +86,14 @@ export function isWorkerToMain(message: unknown): message is WorkerToMain {
     case 'changed': {
       const object = candidate.object as Record<string, unknown> | undefined;
       return (
+        typeof candidate.prepareMs === 'number' &&
         typeof object === 'object' &&
         object !== null &&
         object.body instanceof ArrayBuffer &&
+        typeof object.sha256 === 'string' &&
+        typeof object.integrity === 'string' &&
+        Array.isArray(object.variants) &&
+        object.variants.every(isEncodedVariant) &&
         isOptionalString(object.etag) &&
         isOptionalString(object.lastModified) &&
         isOptionalString(object.contentType)

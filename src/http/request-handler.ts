@@ -4,9 +4,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../main/logger.ts';
 import type { ServiceMetrics } from '../main/metrics.ts';
-import { matchesIfNoneMatch, type CachedObject } from './cached-object.ts';
+import type { CachedObject } from './cached-object.ts';
 import { createOpsEndpoints } from './ops-endpoints.ts';
-import { methodNotAllowed, notFound, send } from './plain-responses.ts';
+import { notFound, send } from './plain-responses.ts';
+import { serveObject } from './serve-object.ts';
 
 export interface RequestHandlerOptions {
   /** Read once per request: a refresh swaps `current` whole. Undefined: this listener serves no object. */
@@ -19,32 +20,20 @@ export interface RequestHandlerOptions {
 }
 
 /**
- * One request header, read from the raw list: `req.headers` is built on first use, an object
- * per request that the hot path does not otherwise need.
+ * The path of a request target: origin form (`/path?query`) or absolute form
+ * (`http://host:8000/path`, what a client configured to use the service as its proxy sends;
+ * RFC 9112 §3.2.2 says a server MUST accept it).
  */
-function rawHeader(req: IncomingMessage, lowerCaseName: string): string | undefined {
-  const raw = req.rawHeaders;
-  let value: string | undefined;
-  for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index]!;
-    if (name.length !== lowerCaseName.length || name.toLowerCase() !== lowerCaseName) continue;
-    value = value === undefined ? raw[index + 1] : `${value}, ${raw[index + 1]}`; // a list, as HTTP joins it
+export function targetPath(url: string): string {
+  let start = 0;
+  if (url[0] !== '/') {
+    const authority = url.indexOf('//');
+    if (authority === -1) return url; // `*` and other forms: no object there
+    start = url.indexOf('/', authority + 2);
+    if (start === -1) return '/';
   }
-  return value;
-}
-
-function serveObject(object: CachedObject, req: IncomingMessage, res: ServerResponse): number {
-  const method = req.method;
-  if (method !== 'GET' && method !== 'HEAD') return send(res, methodNotAllowed);
-  const ifNoneMatch = rawHeader(req, 'if-none-match');
-  if (ifNoneMatch !== undefined && matchesIfNoneMatch(ifNoneMatch, object.etag)) {
-    res.writeHead(304, object.notModifiedHeaders as string[]);
-    res.end();
-    return 304;
-  }
-  res.writeHead(200, object.okHeaders as string[]);
-  res.end(method === 'HEAD' ? undefined : object.body);
-  return 200;
+  const queryStart = url.indexOf('?', start);
+  return queryStart === -1 ? (start === 0 ? url : url.slice(start)) : url.slice(start, queryStart);
 }
 
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
@@ -56,9 +45,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
 
   /** Returns the status sent, or undefined when the answer comes later and counts itself. */
   const route = (req: IncomingMessage, res: ServerResponse): number | undefined => {
-    const url = req.url ?? '';
-    const queryStart = url.indexOf('?');
-    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+    const path = targetPath(req.url ?? '');
     if (path === '/' && cache !== undefined) return serveObject(cache.current, req, res);
     if (ops !== undefined && path.startsWith(opsPrefix!) && path[opsPrefix!.length] === '/') {
       return ops(path.slice(opsPrefix!.length), req, res);

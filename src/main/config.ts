@@ -108,6 +108,24 @@ const settings = {
     description: `connections served at once; more are closed at once (default: open-file limit - ${reservedFileDescriptors})`,
     parse: within(parsePositiveInteger, 1, 1_000_000, 'use an integer from 1 to 1000000'),
   },
+  compression: {
+    name: 'COMPRESSION',
+    defaultValue: 'br,gzip',
+    description: 'encodings prepared once per refresh for compressible types, preferred first; off disables',
+    parse: parseEncodings,
+  },
+  compressionMaxBytes: {
+    name: 'COMPRESSION_MAX_BYTES',
+    defaultValue: '16MiB',
+    description: 'objects larger than this are not compressed',
+    parse: within(parseSize, 1024, 1024 ** 3, 'use a size from 1KiB to 1GiB, such as 16MiB'),
+  },
+  integrityCheck: {
+    name: 'INTEGRITY_CHECK',
+    defaultValue: 'on',
+    description: "verify each body against the store's checksum or MD5 ETag before serving it",
+    parse: parseBoolean,
+  },
   logLevel: { name: 'LOG_LEVEL', defaultValue: 'info', description: logLevels.join(', '), parse: oneOf(logLevels) },
   opsEndpoints: {
     name: 'OPS_ENDPOINTS',
@@ -144,6 +162,21 @@ export type Config = { [K in keyof Settings]: Settings[K] extends { defaultValue
 };
 
 export type Command = { command: 'help' } | { command: 'serve' | 'healthcheck'; config: Config };
+
+export const encodings = ['br', 'gzip'] as const;
+export type Encoding = (typeof encodings)[number];
+
+function parseEncodings(raw: string): Encoding[] {
+  if (raw.trim() === 'off') return [];
+  const accepted = 'use off, or a list of br and gzip such as br,gzip';
+  const chosen = raw.split(',').map((item) => {
+    const encoding = encodings.find((candidate) => candidate === item.trim());
+    if (encoding === undefined) throw new ValueError(accepted);
+    return encoding;
+  });
+  if (new Set(chosen).size !== chosen.length) throw new ValueError(accepted);
+  return chosen;
+}
 
 function parsePositiveInteger(raw: string): number {
   if (!/^\d+$/.test(raw.trim())) throw new ValueError('use a whole number');
@@ -221,6 +254,9 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     shutdownTimeoutMs,
     drainDelayMs,
     maxObjectBytes: required(settings.maxObjectBytes),
+    compression: required(settings.compression),
+    compressionMaxBytes: required(settings.compressionMaxBytes),
+    integrityCheck: required(settings.integrityCheck),
     keepAliveTimeoutMs: required(settings.keepAliveTimeoutMs),
     headersTimeoutMs: required(settings.headersTimeoutMs),
     maxConnections:

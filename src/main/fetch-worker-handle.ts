@@ -5,7 +5,7 @@ import { isWorkerToMain } from '../protocol.ts';
 import type { FetchFailure, FetchJob, FetchedObject, MainToWorker } from '../protocol.ts';
 
 export interface FetchWorkerEvents {
-  changed(object: FetchedObject, durationMs: number): void;
+  changed(object: FetchedObject, durationMs: number, prepareMs: number): void;
   unchanged(durationMs: number): void;
   /** Called at most once; after it, no other event is. */
   failed(failure: FetchFailure): void;
@@ -44,7 +44,7 @@ export function startFetchWorker(workerFile: URL, job: FetchJob): FetchWorkerHan
       fail('MalformedMessage', `fetch worker sent a malformed message: ${JSON.stringify(message)?.slice(0, 200)}`);
       return;
     }
-    if (message.type === 'changed') deliver((events) => events.changed(message.object, message.durationMs));
+    if (message.type === 'changed') deliver((events) => events.changed(message.object, message.durationMs, message.prepareMs));
     else if (message.type === 'unchanged') deliver((events) => events.unchanged(message.durationMs));
     else {
       settled = true;

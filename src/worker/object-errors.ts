@@ -27,3 +27,12 @@ export class UnexpectedNotModifiedError extends ObjectError {
     super('the store answered 304 Not Modified to a GET that had no If-None-Match');
   }
 }
+
+/** The body does not match the store's checksum or MD5 ETag: those bytes are never served. */
+export class ObjectCorruptedError extends ObjectError {
+  readonly code = 'ObjectCorrupted';
+  readonly fix = 'the bytes were not served; check the network path and any proxy between the service and the store';
+  constructor(detail: string) {
+    super(`object corrupted in transit: ${detail}`);
+  }
+}

@@ -4,9 +4,13 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client, type GetObjectCommandInput, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { DeserializeMiddleware } from '@smithy/types';
 import type { FetchJob, FetchedObject } from '../protocol.ts';
-import { ObjectTooLargeError, TruncatedBodyError, UnexpectedNotModifiedError } from './object-errors.ts';
+import { describeCheck, integrityCheckFor, verifyMd5 } from './integrity.ts';
+import { ObjectCorruptedError, ObjectTooLargeError, TruncatedBodyError, UnexpectedNotModifiedError } from './object-errors.ts';
 
-export type FetchResult = { kind: 'changed'; object: FetchedObject } | { kind: 'unchanged' };
+/** The object as the store sent it, its bytes proven intact; the worker derives the rest. */
+export type StoreObject = Omit<FetchedObject, 'sha256' | 'variants'>;
+
+export type FetchResult = { kind: 'changed'; object: StoreObject } | { kind: 'unchanged' };
 
 export function createS3Client(job: FetchJob): S3Client {
   return new S3Client({
@@ -38,7 +42,13 @@ export async function fetchObject(
   knownEtag: string | undefined,
   signal: AbortSignal,
 ): Promise<FetchResult> {
-  const command = new GetObjectCommand({ Bucket: job.bucket, Key: job.key, IfNoneMatch: knownEtag });
+  const command = new GetObjectCommand({
+    Bucket: job.bucket,
+    Key: job.key,
+    IfNoneMatch: knownEtag,
+    // Asks for the store's full-object checksum, which the SDK then verifies as the body streams in.
+    ...(job.integrityCheck && { ChecksumMode: 'ENABLED' }),
+  });
   const rawLastModified = takeRawLastModified(command);
   let response;
   try {
@@ -58,13 +68,17 @@ export async function fetchObject(
     body?.destroy(); // an unread body would pin the keep-alive socket
     throw new ObjectTooLargeError(declaredSize, job.maxObjectBytes);
   }
+  const bytes = body === undefined ? new ArrayBuffer(0) : await readBody(body, declaredSize, job.maxObjectBytes);
+  const check = integrityCheckFor(response);
+  if (job.integrityCheck) verifyMd5(check, bytes);
   return {
     kind: 'changed',
     object: {
-      body: body === undefined ? new ArrayBuffer(0) : await readBody(body, declaredSize, job.maxObjectBytes),
+      body: bytes,
       etag: response.ETag,
       lastModified: rawLastModified(),
       contentType: response.ContentType,
+      integrity: job.integrityCheck ? describeCheck(check) : 'off',
     },
   };
 }
@@ -77,14 +91,14 @@ export async function fetchObject(
 function takeRawLastModified(command: GetObjectCommand): () => string | undefined {
   let raw: string | undefined;
   const middleware: DeserializeMiddleware<GetObjectCommandInput, GetObjectCommandOutput> = (next) => async (args) => {
-      const result = await next(args);
-      const headers = (result.response as { headers?: Record<string, string | undefined> }).headers;
-      if (headers !== undefined) {
-        raw = headers['last-modified'];
-        delete headers['last-modified'];
-      }
-      return result;
-    };
+    const result = await next(args);
+    const headers = (result.response as { headers?: Record<string, string | undefined> }).headers;
+    if (headers !== undefined) {
+      raw = headers['last-modified'];
+      delete headers['last-modified'];
+    }
+    return result;
+  };
   command.middlewareStack.addRelativeTo(middleware, {
     relation: 'after',
     toMiddleware: 'deserializerMiddleware',
@@ -94,7 +108,16 @@ function takeRawLastModified(command: GetObjectCommand): () => string | undefine
 }
 
 async function readBody(body: Readable, declaredSize: number | undefined, limit: number): Promise<ArrayBuffer> {
-  if (declaredSize === undefined) return readBodyOfUnknownSize(body, limit);
+  try {
+    return await (declaredSize === undefined ? readBodyOfUnknownSize(body, limit) : readBodyOfSize(body, declaredSize));
+  } catch (error) {
+    // The SDK's checksum stream fails the read with a plain Error; its message is all there is.
+    if (error instanceof Error && error.message.startsWith('Checksum mismatch')) throw new ObjectCorruptedError(error.message);
+    throw error;
+  }
+}
+
+async function readBodyOfSize(body: Readable, declaredSize: number): Promise<ArrayBuffer> {
   const buffer = new ArrayBuffer(declaredSize);
   const bytes = new Uint8Array(buffer);
   let received = 0;

@@ -25,6 +25,8 @@ export interface StoreProxy {
   mode: ProxyMode;
   /** Edits each answer of the store before it is passed on (pass and serialise modes). */
   rewrite: ((answer: StoreAnswer, request: IncomingMessage) => void) | undefined;
+  /** Replaces the body of each 200 answer to a GET (it may also edit the headers). */
+  rewriteBody: ((body: Buffer, answer: StoreAnswer) => Buffer) | undefined;
   /** Resolves with the next request that arrives while holding. */
   nextHeld(): Promise<HeldRequest>;
   /** Requests received since the proxy started, in any mode. */
@@ -49,6 +51,18 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
         (answer) => {
           const passed: StoreAnswer = { status: answer.statusCode!, headers: { ...answer.headers } };
           proxy.rewrite?.(passed, req);
+          const rewriteBody = proxy.rewriteBody;
+          if (rewriteBody !== undefined && req.method === 'GET' && passed.status === 200) {
+            const chunks: Buffer[] = [];
+            answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+            answer.once('end', () => {
+              const body = rewriteBody(Buffer.concat(chunks), passed);
+              res.writeHead(passed.status, { ...passed.headers, 'content-length': String(body.byteLength) });
+              res.end(body, resolve);
+            });
+            answer.once('error', resolve);
+            return;
+          }
           res.writeHead(passed.status, passed.headers);
           if (req.method === 'GET') answer.on('data', (chunk: Buffer) => (getBodyBytes += chunk.byteLength));
           answer.pipe(res);
@@ -67,6 +81,7 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
     endpoint: '',
     mode: 'pass',
     rewrite: undefined,
+    rewriteBody: undefined,
     nextHeld: () => {
       const waiting = held.shift();
       return waiting ? Promise.resolve(waiting) : new Promise((resolve) => heldWaiters.push(resolve));

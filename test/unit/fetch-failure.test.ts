@@ -12,6 +12,9 @@ const job: FetchJob = {
   refreshIntervalMs: 60_000,
   fetchTimeoutMs: 5_000,
   maxObjectBytes: 1024,
+  compression: ['br', 'gzip'],
+  compressionMaxBytes: 16 * 1024 * 1024,
+  integrityCheck: true,
 };
 
 test('an S3 error names the object, the code, the status and the fix', () => {

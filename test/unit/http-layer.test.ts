@@ -1,6 +1,7 @@
 // The HTTP layer in-process, in milliseconds: routing, conditional requests and the graceful close
 // of connections, on port 0 with a cached object, beside the black-box suite that runs the real
 // service. Each test starts its own server and closes it in `finally`.
+import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,7 +14,15 @@ import { ServiceMetrics } from '../../src/main/metrics.ts';
 
 const body = new TextEncoder().encode('cached bytes');
 const { object } = toCachedObject(
-  { body: body.buffer, etag: '"v1"', lastModified: 'Fri, 27 Nov 2026 10:00:00 GMT', contentType: 'text/plain' },
+  {
+    body: body.buffer,
+    sha256: createHash('sha256').update(body).digest('base64'),
+    variants: [],
+    etag: '"v1"',
+    lastModified: 'Fri, 27 Nov 2026 10:00:00 GMT',
+    contentType: 'text/plain',
+    integrity: 'md5',
+  },
   'public, max-age=60',
 );
 
