@@ -21,7 +21,7 @@ const workerOnly = {
 };
 /** What src/main.ts loads later on purpose, while the worker starts (code splitting). */
 const loadedLater = {
-  group: ['./main/logger.ts', './main/metrics.ts', './main/healthcheck.ts', './http/*', './shared/release-memory.ts'],
+  group: ['./main/logger.ts', './main/metrics.ts', './main/healthcheck.ts', './main/worker-events.ts', './http/*', './shared/release-memory.ts'],
   message: 'src/main.ts loads this with import() once the fetch worker is starting; a static import slows start-up',
 };
 

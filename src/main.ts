@@ -12,6 +12,7 @@ import { ExitCode } from './main/exit-codes.ts';
 import { startFetchWorker } from './main/fetch-worker-handle.ts';
 import { writeLogLine } from './main/output.ts';
 import { installProcessFate, type ProcessFate } from './main/process-fate.ts';
+import { RefreshRequests } from './main/refresh-requests.ts';
 import { fetchJobOf } from './protocol.ts';
 
 // Built code runs dist/main.js beside dist/fetch-worker.js; source run with Node's type
@@ -25,10 +26,10 @@ const loadServing = () =>
   Promise.all([
     import('./main/logger.ts'),
     import('./main/metrics.ts'),
+    import('./main/worker-events.ts'),
     import('./http/cached-object.ts'),
     import('./http/http-server.ts'),
     import('./http/request-handler.ts'),
-    import('./shared/release-memory.ts'),
   ]);
 
 /** The worker gets time to cancel its fetch and end cleanly before it is terminated. */
@@ -60,57 +61,40 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   const [
     { createLogger },
     { ServiceMetrics },
-    { cacheControlFor, toCachedObject },
+    { workerEvents },
+    { cacheControlFor },
     { createHttpServer },
     { createRequestHandler },
-    { releaseDeadBuffer },
   ] = await loadServing();
   const logger = createLogger(config.logLevel);
   fate.useLogger(logger);
-  logger.info({ config }, 'starting');
+  logger.info({ config: { ...config, refreshToken: config.refreshToken && '(set, not shown)' } }, 'starting');
 
   const metrics = new ServiceMetrics();
   const lifecycle: { stopping: boolean; servers: HttpServer[] } = { stopping: false, servers: [] };
   const cache: { current?: CachedObject } = {};
-  const cacheControl = cacheControlFor(config.refreshIntervalMs);
-  const object = { bucket: config.bucket, key: config.key };
+  const refreshRequests = new RefreshRequests();
   let firstObjectArrived!: () => void;
   const firstObject = new Promise<void>((resolve) => (firstObjectArrived = resolve));
+  worker.subscribe(
+    workerEvents({
+      config,
+      cacheControl: cacheControlFor(config.refreshIntervalMs),
+      cache,
+      logger,
+      metrics,
+      fate,
+      refreshRequests,
+      firstObjectArrived,
+    }),
+  );
 
-  worker.subscribe({
-    changed(fetched, durationMs, prepareMs) {
-      const previous = cache.current;
-      const prepared = toCachedObject(fetched, cacheControl);
-      for (const problem of prepared.dropped) logger.warn({ ...object, etag: fetched.etag }, problem);
-      cache.current = prepared.object;
-      metrics.refreshChanged(fetched.body.byteLength);
-      logger.info(
-        {
-          ...object,
-          etag: fetched.etag,
-          size: fetched.body.byteLength,
-          integrity: fetched.integrity,
-          encodings: Object.fromEntries(fetched.variants.map(({ encoding, body }) => [encoding, body.byteLength])),
-          ...(previous && { previousEtag: previous.identity.etag, previousSize: previous.identity.body.byteLength }),
-          durationMs,
-          prepareMs,
-        },
-        previous ? 'object changed' : 'object fetched',
-      );
-      if (previous) releaseDeadBuffer(previous.heldBytes);
-      else firstObjectArrived();
-    },
-    unchanged(durationMs) {
-      metrics.refreshUnchanged();
-      logger.debug({ ...object, etag: cache.current?.identity.etag, durationMs }, 'object unchanged');
-    },
-    failed(failure) {
-      metrics.refreshFailed();
-      logger.error({ ...object, code: failure.code, httpStatus: failure.httpStatus }, failure.message);
-      fate.end(ExitCode.fetchFailed);
-    },
-  });
-
+  /** A fetch that starts after this call (joining one queued behind a fetch in flight). */
+  const requestRefresh = () => {
+    const request = refreshRequests.add();
+    worker.refresh();
+    return request;
+  };
   fate.onStop(async () => {
     lifecycle.stopping = true; // readiness answers 503 from now on
     const workerStopped = worker.stop(workerStopGraceMs);
@@ -118,8 +102,8 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
     await Promise.all([...lifecycle.servers.map((server) => server.close()), workerStopped]);
   }, config.shutdownTimeoutMs);
   fate.onRefresh(() => {
-    logger.info({ ...object }, 'SIGHUP: refreshing now');
-    worker.refresh();
+    logger.info({ bucket: config.bucket, key: config.key }, 'SIGHUP: refreshing now');
+    requestRefresh().answered(); // nobody waits for the outcome
   });
 
   const listen = async (port: number, host: string, handler: Parameters<typeof createHttpServer>[0]) => {
@@ -150,6 +134,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
         lifecycle,
         metrics,
         opsPrefix: servesOps && config.opsEndpoints ? config.opsPrefix : undefined,
+        refresh: config.refreshToken === undefined ? undefined : { token: config.refreshToken, request: requestRefresh },
         logger,
       });
     const ownOpsPort = config.opsPort !== undefined;

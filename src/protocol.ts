@@ -14,6 +14,8 @@ const fetchJobKeys = [
   'compression',
   'compressionMaxBytes',
   'integrityCheck',
+  'staleIfErrorMs',
+  'cacheFile',
 ] as const satisfies ReadonlyArray<keyof Config>;
 
 /** What the worker needs to know; passed as `workerData`. */
@@ -56,16 +58,32 @@ export interface FetchFailure {
 }
 
 export type MainToWorker =
-  /** Fetch now (SIGHUP); queued behind a fetch already in flight, never run beside it. */
+  /** Fetch now (SIGHUP, POST /refresh); queued behind a fetch already in flight, never beside it. */
   | { type: 'refresh' }
   /** Cancel any fetch in flight and end the thread. */
   | { type: 'stop' };
 
+/**
+ * What each fetch's outcome carries besides its own data. `answers`: how many refresh requests
+ * (in the order they were sent) this fetch answers: they came before it began.
+ */
+interface FetchReport {
+  durationMs: number;
+  answers: number;
+}
+
 export type WorkerToMain =
-  /** `prepareMs`: of `durationMs`, the time spent on digests and compression after the fetch. */
-  | { type: 'changed'; object: FetchedObject; durationMs: number; prepareMs: number }
-  | { type: 'unchanged'; durationMs: number }
-  | { type: 'failed'; failure: FetchFailure; durationMs: number };
+  /**
+   * A new version. `prepareMs`: of `durationMs`, the time spent on digests and compression.
+   * `confirmedAt` (ms since the epoch): when the store last vouched for it; long ago for a copy
+   * read back from CACHE_FILE at start-up (`fromCacheFile`).
+   */
+  | (FetchReport & { type: 'changed'; object: FetchedObject; prepareMs: number; confirmedAt: number; fromCacheFile: boolean })
+  | (FetchReport & { type: 'unchanged' })
+  /** `retrying`: STALE_IF_ERROR mode, the worker goes on; otherwise it has stopped. */
+  | (FetchReport & { type: 'failed'; failure: FetchFailure; retrying: boolean })
+  /** Something to log at warn that is not a failed fetch (the cache file). */
+  | { type: 'warning'; code: string; message: string };
 
 const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
 
@@ -75,40 +93,49 @@ function isEncodedVariant(value: unknown): boolean {
   return (variant.encoding === 'br' || variant.encoding === 'gzip') && variant.body instanceof ArrayBuffer && typeof variant.sha256 === 'string';
 }
 
+function isFetchedObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const object = value as Record<string, unknown>;
+  return (
+    object.body instanceof ArrayBuffer &&
+    typeof object.sha256 === 'string' &&
+    typeof object.integrity === 'string' &&
+    Array.isArray(object.variants) &&
+    object.variants.every(isEncodedVariant) &&
+    isOptionalString(object.etag) &&
+    isOptionalString(object.lastModified) &&
+    isOptionalString(object.contentType)
+  );
+}
+
+function isFetchFailure(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const failure = value as Record<string, unknown>;
+  return (
+    typeof failure.code === 'string' &&
+    typeof failure.message === 'string' &&
+    (failure.httpStatus === undefined || typeof failure.httpStatus === 'number')
+  );
+}
+
 /** Checks a message from the worker: a malformed one is a fault, not something to guess at. */
 export function isWorkerToMain(message: unknown): message is WorkerToMain {
   if (typeof message !== 'object' || message === null) return false;
   const candidate = message as Record<string, unknown>;
-  if (typeof candidate.durationMs !== 'number') return false;
+  if (candidate.type === 'warning') return typeof candidate.code === 'string' && typeof candidate.message === 'string';
+  if (typeof candidate.durationMs !== 'number' || typeof candidate.answers !== 'number') return false;
   switch (candidate.type) {
     case 'unchanged':
       return true;
-    case 'changed': {
-      const object = candidate.object as Record<string, unknown> | undefined;
+    case 'changed':
       return (
         typeof candidate.prepareMs === 'number' &&
-        typeof object === 'object' &&
-        object !== null &&
-        object.body instanceof ArrayBuffer &&
-        typeof object.sha256 === 'string' &&
-        typeof object.integrity === 'string' &&
-        Array.isArray(object.variants) &&
-        object.variants.every(isEncodedVariant) &&
-        isOptionalString(object.etag) &&
-        isOptionalString(object.lastModified) &&
-        isOptionalString(object.contentType)
+        typeof candidate.confirmedAt === 'number' &&
+        typeof candidate.fromCacheFile === 'boolean' &&
+        isFetchedObject(candidate.object)
       );
-    }
-    case 'failed': {
-      const failure = candidate.failure as Record<string, unknown> | undefined;
-      return (
-        typeof failure === 'object' &&
-        failure !== null &&
-        typeof failure.code === 'string' &&
-        typeof failure.message === 'string' &&
-        (failure.httpStatus === undefined || typeof failure.httpStatus === 'number')
-      );
-    }
+    case 'failed':
+      return typeof candidate.retrying === 'boolean' && isFetchFailure(candidate.failure);
     default:
       return false;
   }

@@ -5,7 +5,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from '../main/logger.ts';
 import type { ServiceMetrics } from '../main/metrics.ts';
 import type { CachedObject } from './cached-object.ts';
-import { createOpsEndpoints } from './ops-endpoints.ts';
+import { createOpsEndpoints, type OpsEndpointsOptions } from './ops-endpoints.ts';
 import { notFound, send } from './plain-responses.ts';
 import { serveObject } from './serve-object.ts';
 
@@ -16,6 +16,7 @@ export interface RequestHandlerOptions {
   metrics: ServiceMetrics;
   /** Undefined: this listener serves no operations endpoints. */
   opsPrefix: string | undefined;
+  refresh: OpsEndpointsOptions['refresh'];
   logger: Logger;
 }
 
@@ -37,11 +38,11 @@ export function targetPath(url: string): string {
 }
 
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
-  const { cache, lifecycle, metrics, opsPrefix, logger } = options;
+  const { cache, lifecycle, metrics, opsPrefix, refresh, logger } = options;
   const ops =
     opsPrefix === undefined
       ? undefined
-      : createOpsEndpoints({ metrics, isReady: () => !lifecycle.stopping });
+      : createOpsEndpoints({ metrics, isReady: () => !lifecycle.stopping, refresh });
 
   /** Returns the status sent, or undefined when the answer comes later and counts itself. */
   const route = (req: IncomingMessage, res: ServerResponse): number | undefined => {

@@ -30,6 +30,8 @@ interface Setting<T> {
   parse: (raw: string) => T;
   /** Standard variables read when this one is unset, in order. */
   fallbacks?: string[];
+  /** Never echoed: an error names the setting, not its value. */
+  secret?: boolean;
 }
 
 const hour = 3_600_000;
@@ -126,6 +128,23 @@ const settings = {
     description: "verify each body against the store's checksum or MD5 ETag before serving it",
     parse: parseBoolean,
   },
+  staleIfErrorMs: {
+    name: 'STALE_IF_ERROR',
+    defaultValue: '0s',
+    description: 'keep serving the last good object this long after the last successful fetch while the store fails (0s: exit 1 at the first failure)',
+    parse: within(parseDuration, 0, 7 * 24 * hour, 'use a duration up to 7 days, such as 10m, or 0s for off'),
+  },
+  cacheFile: {
+    name: 'CACHE_FILE',
+    description: 'keep the last good object in this file; with STALE_IF_ERROR, serve it at start-up while the store is down',
+    parse: parseNonEmpty,
+  },
+  refreshToken: {
+    name: 'REFRESH_TOKEN',
+    description: 'enables POST <OPS_PREFIX>/refresh for callers with this bearer token (16+ characters)',
+    parse: parseToken,
+    secret: true,
+  },
   logLevel: { name: 'LOG_LEVEL', defaultValue: 'info', description: logLevels.join(', '), parse: oneOf(logLevels) },
   opsEndpoints: {
     name: 'OPS_ENDPOINTS',
@@ -178,6 +197,11 @@ function parseEncodings(raw: string): Encoding[] {
   return chosen;
 }
 
+function parseToken(raw: string): string {
+  if (raw.length < 16 || /\s/.test(raw)) throw new ValueError('use at least 16 characters without spaces (e.g. openssl rand -hex 16)');
+  return raw;
+}
+
 function parsePositiveInteger(raw: string): number {
   if (!/^\d+$/.test(raw.trim())) throw new ValueError('use a whole number');
   return Number(raw);
@@ -217,7 +241,8 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
       return setting.parse(raw);
     } catch (error) {
       if (!(error instanceof ValueError)) throw error;
-      throw invalid(`${source}=${JSON.stringify(raw)} is not accepted; ${error.message}`);
+      const shown = setting.secret ? '(secret, not shown)' : JSON.stringify(raw);
+      throw invalid(`${source}=${shown} is not accepted; ${error.message}`);
     }
   }
   function required<T>(setting: Setting<T> & { defaultValue: string }): T {
@@ -239,6 +264,9 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   if (opsPort !== undefined && !opsEndpoints) {
     throw invalid('OPS_PORT is set but OPS_ENDPOINTS is false; unset OPS_PORT or set OPS_ENDPOINTS=true');
   }
+  if (optional(settings.refreshToken) !== undefined && !opsEndpoints) {
+    throw invalid('REFRESH_TOKEN is set but OPS_ENDPOINTS is false; the refresh endpoint is one of them');
+  }
   if (opsPort === port) throw invalid(`OPS_PORT must differ from PORT (both ${port}); pick another OPS_PORT`);
 
   const config: Config = {
@@ -257,6 +285,9 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     compression: required(settings.compression),
     compressionMaxBytes: required(settings.compressionMaxBytes),
     integrityCheck: required(settings.integrityCheck),
+    staleIfErrorMs: required(settings.staleIfErrorMs),
+    cacheFile: optional(settings.cacheFile),
+    refreshToken: optional(settings.refreshToken),
     keepAliveTimeoutMs: required(settings.keepAliveTimeoutMs),
     headersTimeoutMs: required(settings.headersTimeoutMs),
     maxConnections:

@@ -2,13 +2,16 @@
 // unreadable or malformed message, or an unexpected exit into one failure callback.
 import { Worker } from 'node:worker_threads';
 import { isWorkerToMain } from '../protocol.ts';
-import type { FetchFailure, FetchJob, FetchedObject, MainToWorker } from '../protocol.ts';
+import type { FetchJob, MainToWorker, WorkerToMain } from '../protocol.ts';
+
+type Report<T extends WorkerToMain['type']> = Extract<WorkerToMain, { type: T }>;
 
 export interface FetchWorkerEvents {
-  changed(object: FetchedObject, durationMs: number, prepareMs: number): void;
-  unchanged(durationMs: number): void;
-  /** Called at most once; after it, no other event is. */
-  failed(failure: FetchFailure): void;
+  changed(report: Report<'changed'>): void;
+  unchanged(report: Report<'unchanged'>): void;
+  /** Unless `retrying`, the last event: the worker has stopped (or crashed, or said nonsense). */
+  failed(report: Report<'failed'>): void;
+  warning(report: Report<'warning'>): void;
 }
 
 export interface FetchWorkerHandle {
@@ -35,7 +38,8 @@ export function startFetchWorker(workerFile: URL, job: FetchJob): FetchWorkerHan
   const fail = (code: string, message: string): void => {
     if (settled) return;
     settled = true;
-    deliver((events) => events.failed({ code, httpStatus: undefined, message }));
+    const failure = { code, httpStatus: undefined, message };
+    deliver((events) => events.failed({ type: 'failed', failure, durationMs: 0, answers: 0, retrying: false }));
   };
 
   worker.on('message', (message: unknown) => {
@@ -44,11 +48,12 @@ export function startFetchWorker(workerFile: URL, job: FetchJob): FetchWorkerHan
       fail('MalformedMessage', `fetch worker sent a malformed message: ${JSON.stringify(message)?.slice(0, 200)}`);
       return;
     }
-    if (message.type === 'changed') deliver((events) => events.changed(message.object, message.durationMs, message.prepareMs));
-    else if (message.type === 'unchanged') deliver((events) => events.unchanged(message.durationMs));
+    if (message.type === 'changed') deliver((events) => events.changed(message));
+    else if (message.type === 'unchanged') deliver((events) => events.unchanged(message));
+    else if (message.type === 'warning') deliver((events) => events.warning(message));
     else {
-      settled = true;
-      deliver((events) => events.failed(message.failure));
+      settled = !message.retrying;
+      deliver((events) => events.failed(message));
     }
   });
   worker.on('messageerror', (error) => fail('MessageError', `fetch worker message could not be read: ${error.message}`));

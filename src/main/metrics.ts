@@ -14,6 +14,7 @@ export class ServiceMetrics {
   private readonly requestsByStatus: number[] = new Array(600).fill(0);
   private lastSuccessAt: number | undefined;
   private objectSize = 0;
+  private stale = false;
   private readonly now: () => number;
 
   private readonly attempts = new Counter({
@@ -33,7 +34,12 @@ export class ServiceMetrics {
   });
   private readonly failures = new Counter({
     name: `${prefix}refresh_failures_total`,
-    help: 'Fetches that failed; the process exits right after the first one.',
+    help: 'Fetches that failed (by default the process exits right after the first one).',
+    registers: [this.registry],
+  });
+  private readonly cacheFileWriteFailures = new Counter({
+    name: `${prefix}cache_file_write_failures_total`,
+    help: 'Writes of CACHE_FILE that failed (disk full, permissions); the service goes on.',
     registers: [this.registry],
   });
 
@@ -57,6 +63,12 @@ export class ServiceMetrics {
       collect: () => {
         if (this.lastSuccessAt !== undefined) age.set((this.now() - this.lastSuccessAt) / 1000);
       },
+    });
+    const stale: Gauge = new Gauge({
+      name: `${prefix}stale`,
+      help: '1 while the last refresh failed and the last good object is served (STALE_IF_ERROR), else 0.',
+      registers,
+      collect: () => stale.set(this.stale ? 1 : 0),
     });
     const size: Gauge = new Gauge({
       name: `${prefix}object_size_bytes`,
@@ -88,6 +100,7 @@ export class ServiceMetrics {
     this.successes.inc();
     this.objectSize = objectSize;
     this.lastSuccessAt = this.now();
+    this.stale = false;
   }
 
   refreshUnchanged(): void {
@@ -95,11 +108,24 @@ export class ServiceMetrics {
     this.successes.inc();
     this.unchanged.inc();
     this.lastSuccessAt = this.now();
+    this.stale = false;
   }
 
   refreshFailed(): void {
     this.attempts.inc();
     this.failures.inc();
+    this.stale = true;
+  }
+
+  /** A copy read from CACHE_FILE at start-up: served stale, as old as the store's last word on it. */
+  servingCopyFromDisk(objectSize: number, confirmedAt: number): void {
+    this.objectSize = objectSize;
+    this.lastSuccessAt = confirmedAt;
+    this.stale = true;
+  }
+
+  cacheFileWriteFailed(): void {
+    this.cacheFileWriteFailures.inc();
   }
 }
 

@@ -7,9 +7,11 @@
 const userinfo = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s\\/?#"'<>]*@/gi;
 // A URL's query string. Backslashes end the match so that JSON escapes stay intact.
 const query = /\b([a-z][a-z0-9+.-]*:\/\/[^\s\\?#"'<>]*)\?[^\s\\#"'<>]*/gi;
+// A credential in the query of a path (the refresh endpoint's `token`, presigned signatures).
+const credentialParameter = /([?&](?:token|access_token|x-amz-signature|x-amz-credential|signature)=)[^&\s\\#"'<>]*/gi;
 
 export function redactSecrets(text: string): string {
-  return text.replace(userinfo, '$1REDACTED@').replace(query, '$1?REDACTED');
+  return text.replace(userinfo, '$1REDACTED@').replace(query, '$1?REDACTED').replace(credentialParameter, '$1REDACTED');
 }
 
 export type LineLevel = 'info' | 'warn' | 'error' | 'fatal';

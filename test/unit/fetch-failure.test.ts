@@ -15,6 +15,8 @@ const job: FetchJob = {
   compression: ['br', 'gzip'],
   compressionMaxBytes: 16 * 1024 * 1024,
   integrityCheck: true,
+  staleIfErrorMs: 0,
+  cacheFile: undefined,
 };
 
 test('an S3 error names the object, the code, the status and the fix', () => {

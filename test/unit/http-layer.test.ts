@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert';
 import { Agent, request } from 'undici';
 import { toCachedObject } from '../../src/http/cached-object.ts';
 import { createHttpServer, type HttpServer } from '../../src/http/http-server.ts';
-import { createRequestHandler } from '../../src/http/request-handler.ts';
+import { createRequestHandler, type RequestHandlerOptions } from '../../src/http/request-handler.ts';
+import { RefreshRequests } from '../../src/main/refresh-requests.ts';
 import { createLogger } from '../../src/main/logger.ts';
 import { ServiceMetrics } from '../../src/main/metrics.ts';
 
@@ -26,13 +27,14 @@ const { object } = toCachedObject(
   'public, max-age=60',
 );
 
-async function listen(options: { servesObject?: boolean; opsPrefix?: string } = {}) {
+async function listen(options: { servesObject?: boolean; opsPrefix?: string; refresh?: RequestHandlerOptions['refresh'] } = {}) {
   const lifecycle = { stopping: false };
   const handler = createRequestHandler({
     cache: options.servesObject === false ? undefined : { current: object },
     lifecycle,
     metrics: new ServiceMetrics(),
     opsPrefix: options.opsPrefix,
+    refresh: options.refresh,
     logger: createLogger('silent'),
   });
   const http: HttpServer = createHttpServer(handler, {
@@ -142,6 +144,61 @@ test('close() also closes a connection that has sent no request: it cannot hold 
     assert.is(received, '');
   } finally {
     socket.destroy();
+  }
+});
+
+const token = 'a-refresh-token-0123456789';
+
+/** A refresh endpoint whose fetches the test answers itself. */
+function refreshable() {
+  const requests = new RefreshRequests();
+  let made = 0;
+  return {
+    refresh: { token, request: () => (made++, requests.add()) },
+    requests,
+    made: () => made,
+  };
+}
+
+test('POST /refresh: 404 without REFRESH_TOKEN; 405 for other methods; 401 with WWW-Authenticate for a wrong or no token', async () => {
+  const without = await listen({ opsPrefix: '/-' });
+  const { refresh, made } = refreshable();
+  const withToken = await listen({ opsPrefix: '/-', refresh });
+  try {
+    assert.is((await get(`${without.url}/-/refresh`, { method: 'POST' })).status, 404);
+    const get405 = await get(`${withToken.url}/-/refresh`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal([get405.status, get405.headers.allow], [405, 'POST']);
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Basic ${token}` }]) {
+      const answer = await get(`${withToken.url}/-/refresh`, { method: 'POST', headers });
+      assert.equal([answer.status, answer.headers['www-authenticate']], [401, 'Bearer'], JSON.stringify(headers));
+    }
+    assert.is((await get(`${withToken.url}/-/refresh?token=nope`, { method: 'POST' })).status, 401);
+    assert.is(made(), 0, 'no fetch for a caller without the token');
+  } finally {
+    await Promise.all([without.http.close(), withToken.http.close()]);
+  }
+});
+
+test('POST /refresh waits for the outcome (200 or 502, JSON); ?wait=0 answers 202 at once; the token may be in the query', async () => {
+  const { refresh, requests, made } = refreshable();
+  const { http, url } = await listen({ opsPrefix: '/-', refresh });
+  try {
+    const changed = get(`${url}/-/refresh`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const sent = requests.answer(1, { outcome: 'changed', etag: '"v2"', size: 7 });
+    const answer = await changed;
+    await sent; // the endpoint reports its answer as sent
+    assert.equal([answer.status, JSON.parse(answer.text)], [200, { outcome: 'changed', etag: '"v2"', size: 7 }]);
+    const failing = get(`${url}/-/refresh?token=${token}`, { method: 'POST', body: '{"Records":[]}' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    void requests.answer(1, { outcome: 'failed', error: 'cannot fetch ...' });
+    const failed = await failing;
+    assert.equal([failed.status, JSON.parse(failed.text).outcome], [502, 'failed']);
+    const accepted = await get(`${url}/-/refresh?wait=0&token=${token}`, { method: 'POST' });
+    assert.equal([accepted.status, JSON.parse(accepted.text)], [202, { outcome: 'accepted' }]);
+    assert.is(made(), 3);
+  } finally {
+    await http.close();
   }
 });
 

@@ -1,0 +1,145 @@
+// Fetch worker. The last good object on disk (CACHE_FILE), so that a restart while the store is
+// down can still serve it (with STALE_IF_ERROR). Two files, each replaced atomically (temporary
+// file in the same directory, fsync, rename, fsync of the directory), mode 0600:
+//
+//   CACHE_FILE            `s3-object-cache 1\n`, one JSON line of metadata, then the body
+//   CACHE_FILE.confirmed  `{"sha256":...,"confirmedAt":...}`: when the store last vouched for it
+//
+// The metadata holds the bucket, the key, a SHA-256 of the endpoint (not the endpoint: it may
+// carry a password), the ETag, Last-Modified, Content-Type, size, the body's SHA-256 (base64) and
+// when it was stored (ms since the epoch). A reader checks all of it: a torn, corrupt or foreign file is never served.
+import { createHash } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import type { FetchJob } from '../protocol.ts';
+import type { StoreObject } from './s3-object-source.ts';
+
+const magic = 's3-object-cache 1\n';
+
+interface Metadata {
+  bucket: string;
+  key: string;
+  endpointSha256: string;
+  etag: string | undefined;
+  lastModified: string | undefined;
+  contentType: string | undefined;
+  size: number;
+  sha256: string;
+  storedAt: number;
+}
+
+export interface CachedCopy {
+  object: StoreObject;
+  /** The body's SHA-256, base64. */
+  sha256: string;
+  /** When the store last confirmed these bytes (ms since the epoch). */
+  confirmedAt: number;
+}
+
+export class CacheFileError extends Error {}
+
+type Identity = Pick<FetchJob, 'bucket' | 'key' | 'endpoint'>;
+
+const sha256Of = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('base64');
+const endpointSha256 = (job: Identity) => sha256Of(job.endpoint ?? 'aws');
+const confirmationFile = (path: string) => `${path}.confirmed`;
+
+let temporaryCounter = 0;
+
+/** Replaces `path` with `chunks` so that a reader sees the old file or the new one, never a mix. */
+async function writeAtomically(path: string, chunks: readonly Uint8Array[]): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${threadId}-${temporaryCounter++}.tmp`);
+  const file = await open(temporary, 'wx', 0o600);
+  try {
+    for (const chunk of chunks) await file.write(chunk);
+    await file.sync();
+  } catch (error) {
+    await file.close();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await file.close();
+  await rename(temporary, path);
+  // The rename itself reaches the disk only with the directory's own fsync.
+  const directory = await open(dirname(path), 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+}
+
+/** After a changed fetch: the body, whose SHA-256 (base64) the caller has computed, and its metadata. */
+export async function storeCopy(path: string, job: Identity, object: StoreObject, sha256: string, confirmedAt: number): Promise<void> {
+  const body = new Uint8Array(object.body);
+  const metadata: Metadata = {
+    bucket: job.bucket,
+    key: job.key,
+    endpointSha256: endpointSha256(job),
+    etag: object.etag,
+    lastModified: object.lastModified,
+    contentType: object.contentType,
+    size: body.byteLength,
+    sha256,
+    storedAt: confirmedAt,
+  };
+  await writeAtomically(path, [Buffer.from(`${magic}${JSON.stringify(metadata)}\n`), body]);
+  await confirmCopy(path, sha256, confirmedAt);
+}
+
+/** After an unchanged fetch: only the time of the store's confirmation. */
+export async function confirmCopy(path: string, sha256: string, confirmedAt: number): Promise<void> {
+  await writeAtomically(confirmationFile(path), [Buffer.from(JSON.stringify({ sha256, confirmedAt }))]);
+}
+
+/** The copy in `path`, checked whole; throws CacheFileError saying why it cannot be used. */
+export async function readCopy(path: string, job: Identity): Promise<CachedCopy> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new CacheFileError(`cannot read it: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (!bytes.subarray(0, magic.length).equals(Buffer.from(magic))) throw new CacheFileError('not a cache file of this service');
+  const lineEnd = bytes.indexOf(0x0a, magic.length);
+  let metadata: Metadata;
+  try {
+    metadata = JSON.parse(bytes.subarray(magic.length, lineEnd).toString()) as Metadata;
+  } catch {
+    throw new CacheFileError('its metadata is corrupt');
+  }
+  if (metadata.bucket !== job.bucket || metadata.key !== job.key || metadata.endpointSha256 !== endpointSha256(job)) {
+    throw new CacheFileError(`it holds another object (s3://${metadata.bucket}/${metadata.key}, or another endpoint)`);
+  }
+  const body = bytes.subarray(lineEnd + 1);
+  if (body.byteLength !== metadata.size || sha256Of(body) !== metadata.sha256) {
+    throw new CacheFileError(`its body is truncated or corrupt (${body.byteLength} of ${metadata.size} bytes, SHA-256 mismatch)`);
+  }
+  const copy = new ArrayBuffer(body.byteLength);
+  new Uint8Array(copy).set(body);
+  return {
+    sha256: metadata.sha256,
+    object: {
+      body: copy,
+      etag: metadata.etag,
+      lastModified: metadata.lastModified,
+      contentType: metadata.contentType,
+      integrity: 'cache file (SHA-256 verified)',
+    },
+    confirmedAt: await confirmedAt(path, metadata),
+  };
+}
+
+/** The confirmation file's time if it speaks of this body, else when the body was stored. */
+async function confirmedAt(path: string, metadata: Metadata): Promise<number> {
+  try {
+    const confirmation = JSON.parse(await readFile(confirmationFile(path), 'utf8')) as { sha256?: unknown; confirmedAt?: unknown };
+    if (confirmation.sha256 === metadata.sha256 && typeof confirmation.confirmedAt === 'number') {
+      return Math.max(confirmation.confirmedAt, metadata.storedAt);
+    }
+  } catch {
+    // missing or torn: the body's own time is the one certain confirmation
+  }
+  return metadata.storedAt;
+}
