@@ -6,6 +6,7 @@
 #   scripts/store-fault.sh --ceph DIR     stop|start|pause|resume   gateway of scripts/ceph-rgw.sh
 #   scripts/store-fault.sh --s3rver DIR   stop|start|pause|resume   store of scripts/s3rver.ts
 #   scripts/store-fault.sh --compose      stop|start|pause|resume   MinIO under compose.yaml
+# NODE names the node that restarts s3rver (default: node on PATH; it needs Node 24).
 set -euo pipefail
 
 die() { echo "store-fault.sh: $*" >&2; exit 1; }
@@ -37,7 +38,7 @@ s3rver() {
     start)
       [[ -f $dir/port ]] || die "$dir/port is missing: start the store once with scripts/s3rver.ts"
       [[ -f $dir/s3rver.pid ]] && kill -0 "$(<"$dir/s3rver.pid")" 2>/dev/null && die "s3rver already runs in $dir"
-      nohup node "$here/s3rver.ts" --dir "$dir" --port "$(<"$dir/port")" >"$dir/s3rver.out" 2>&1 &
+      nohup "${NODE:-node}" "$here/s3rver.ts" --dir "$dir" --port "$(<"$dir/port")" >"$dir/s3rver.out" 2>&1 &
       local deadline=$((SECONDS + 10))
       until grep -q '^export AWS_REGION=' "$dir/s3rver.out" 2>/dev/null; do
         ((SECONDS < deadline)) || die "s3rver did not start within 10 s (see $dir/s3rver.out)"

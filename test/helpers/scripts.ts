@@ -17,7 +17,8 @@ export async function runScript(
       : [`${scriptsDirectory}${name}`, args];
     const { stdout } = await promisify(execFile)(file, fileArgs, {
       timeout: timeoutMs,
-      env: { ...process.env, ...env },
+      // NODE: the node that scripts start (store-fault.sh restarts s3rver with it).
+      env: { ...process.env, NODE: process.execPath, ...env },
     });
     return stdout;
   } catch (error) {

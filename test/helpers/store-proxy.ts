@@ -25,6 +25,8 @@ export interface StoreProxy {
   mode: ProxyMode;
   /** Edits each answer of the store before it is passed on (pass and serialise modes). */
   rewrite: ((answer: StoreAnswer, request: IncomingMessage) => void) | undefined;
+  /** Holds each request this long before passing it on (a slow store). */
+  delayMs: number;
   /** Replaces the body of each 200 answer to a GET (it may also edit the headers). */
   rewriteBody: ((body: Buffer, answer: StoreAnswer) => Buffer) | undefined;
   /** Resolves with the next request that arrives while holding. */
@@ -82,6 +84,7 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
     mode: 'pass',
     rewrite: undefined,
     rewriteBody: undefined,
+    delayMs: 0,
     nextHeld: () => {
       const waiting = held.shift();
       return waiting ? Promise.resolve(waiting) : new Promise((resolve) => heldWaiters.push(resolve));
@@ -105,7 +108,8 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
       return;
     }
     if (proxy.mode === 'pass') {
-      void forward(req, res);
+      if (proxy.delayMs > 0) setTimeout(() => void forward(req, res), proxy.delayMs);
+      else void forward(req, res);
       return;
     }
     queue = queue.then(() => forward(req, res));
