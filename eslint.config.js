@@ -19,9 +19,22 @@ const workerOnly = {
   group: ['@aws-sdk/*', '@smithy/*', '**/worker/*'],
   message: 'only the fetch worker talks to the store: main and serving threads must not load the SDK or src/worker/',
 };
+/** What a serving thread must not load: its isolate stays small, the main thread logs and counts. */
+const mainOnly = {
+  group: ['pino', 'prom-client', '**/main/logger.ts', '**/main/metrics.ts', '**/main/worker-events.ts'],
+  message: 'a serving thread must not load the logger or metrics: it posts to the main thread, which owns them',
+};
 /** What src/main.ts loads later on purpose, while the worker starts (code splitting). */
 const loadedLater = {
-  group: ['./main/logger.ts', './main/metrics.ts', './main/healthcheck.ts', './main/worker-events.ts', './http/*', './shared/release-memory.ts'],
+  group: [
+    './main/logger.ts',
+    './main/metrics.ts',
+    './main/healthcheck.ts',
+    './main/worker-events.ts',
+    './main/serving-threads.ts',
+    './http/*',
+    './shared/release-memory.ts',
+  ],
   message: 'src/main.ts loads this with import() once the fetch worker is starting; a static import slows start-up',
 };
 
@@ -36,6 +49,8 @@ export default tseslint.config(
     },
   },
   { files: ['src/fetch-worker.ts', 'src/worker/**', 'src/protocol.ts', 'src/shared/**'], rules: forbid([servingOnly]) },
-  { files: ['src/main/**', 'src/http/**'], rules: forbid([workerOnly]) },
+  { files: ['src/main/**'], rules: forbid([workerOnly]) },
+  { files: ['src/http/**'], rules: forbid([workerOnly, mainOnly]) },
   { files: ['src/main.ts'], rules: forbid([workerOnly, loadedLater]) },
+  { files: ['src/serving-thread.ts'], rules: forbid([workerOnly, mainOnly]) },
 );

@@ -1,18 +1,20 @@
 // `npm run bench`: the service's speed, isolation, memory, start-up and shutdown, each figure a
 // ratio against a baseline measured in this same run (alternating rounds, so machine noise
 // cancels) or an absolute budget where the issue sets one. Prints a table, writes JSON.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, setPriority, totalmem } from 'node:os';
 import { request } from 'undici';
-import { cleanupAll, onCleanup } from '../test/helpers/cleanup.ts';
+import { cleanupAll, onCleanup, temporaryDirectory } from '../test/helpers/cleanup.ts';
 import { byMessage, spawnService, startService, type ServiceProcess } from '../test/helpers/service.ts';
 import { freshBucket, putObject, testStore, type TestStore } from '../test/helpers/store.ts';
 import { objectInStore, serviceWithObject } from '../test/helpers/serving.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { median, runLoad, type LoadResult } from './load.ts';
+import { runWrk, wrkAvailable } from './wrk.ts';
 
 const quick = process.argv.includes('--quick'); // a smoke run of the harness itself
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--')); // scenario names
@@ -393,11 +395,119 @@ async function representations(): Promise<void> {
   );
 }
 
+/** The Go+Gin peer (../shared/peers/go-gin), built offline, or why it cannot be. */
+function buildGoPeer(): { binary: string } | { skipped: string } {
+  const script = new URL('../../shared/peers/go-gin/build.sh', import.meta.url).pathname;
+  if (!existsSync(script)) return { skipped: 'no ../shared/peers/go-gin here' };
+  const binary = join(temporaryDirectory('go-peer'), 'go-gin');
+  const built = spawnSync('bash', [script, binary], { encoding: 'utf8' });
+  return built.status === 0 ? { binary } : { skipped: `build.sh failed: ${(built.stderr || built.stdout).trim().split('\n').pop()}` };
+}
+
+/** Starts the Go peer on its fixed 127.0.0.1:8000 against `env`'s store. */
+async function startGoPeer(binary: string, env: Record<string, string>): Promise<{ url: string }> {
+  const child = spawn(binary, [], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  onCleanup(() => void child.kill('SIGKILL'));
+  const url = 'http://127.0.0.1:8000/';
+  await waitFor('the Go peer to answer', async () => (await request(url)).statusCode === 200, 10_000);
+  return { url };
+}
+
+/**
+ * 8. Serving from both cores: HTTP_THREADS=2 against HTTP_THREADS=1, the Go+Gin peer and raw
+ * node:http, with wrk (one thread) placed on core 1 and the servers free to use both; and what
+ * each serving thread costs in memory, and a 64 MiB object with two threads.
+ */
+async function threads(): Promise<void> {
+  if (!wrkAvailable()) {
+    record('serving threads', 'skipped: wrk not installed (apt-get install wrk)', 'n/a', undefined);
+    return;
+  }
+  const body = 'forty bytes of object, served from cache';
+  const { env } = await objectInStore(body, 'text/plain');
+  const one = await startService({ env: { ...env, LOG_LEVEL: 'info', OPS_ENDPOINTS: 'false' } });
+  const two = await startService({ env: { ...env, LOG_LEVEL: 'info', OPS_ENDPOINTS: 'false', HTTP_THREADS: '2' } });
+  const baseline = await startBaseline(body, `${one.url}/`);
+  await request(`${one.url}/`).then((r) => r.body.text());
+  await request(`${two.url}/`).then((r) => r.body.text());
+  const idleOne = rssBytes(one.child.pid!);
+  const idleTwo = rssBytes(two.child.pid!);
+  record('RSS idle, HTTP_THREADS=1', `${fmt(idleOne / MiB, 1)} MiB`, '<= 75 MiB', idleOne <= 75 * MiB);
+  record('RSS cost of one more serving thread', `${fmt((idleTwo - idleOne) / MiB, 1)} MiB`, 'reported', undefined);
+
+  const go = buildGoPeer();
+  let peer: { url: string } | undefined;
+  if ('binary' in go) {
+    // The peer always reads example/object.txt.
+    const store = await testStore();
+    if (!(await store.fixtures.bucketExists('example'))) await store.fixtures.makeBucket('example', 'us-east-1');
+    await putObject(store, 'example', 'object.txt', body, 'text/plain');
+    peer = await startGoPeer(go.binary, env);
+  }
+  if (peer === undefined) record('Go+Gin peer', `skipped: ${'skipped' in go ? go.skipped : ''}`, 'n/a', undefined);
+
+  const seconds = quick ? 1 : 3;
+  const pairs = quick ? 1 : 5;
+  const measure = (url: string, connections: number) => runWrk(url, connections, seconds, '1');
+  for (const connections of [50, 200]) {
+    const arms: Record<string, string> = { one: `${one.url}/`, two: `${two.url}/`, baseline: baseline.url, ...(peer && { go: peer.url }) };
+    const results: Record<string, Array<{ requestsPerSecond: number; p99Ms: number }>> = {};
+    for (const url of Object.values(arms)) measure(url, connections); // warm-up
+    for (let round = 0; round < pairs; round++) {
+      const order = round % 2 === 0 ? Object.keys(arms) : Object.keys(arms).reverse();
+      for (const arm of order) (results[arm] ??= []).push(measure(arms[arm]!, connections));
+    }
+    raw[`threads_${connections}`] = results;
+    const rps = (arm: string) => median(results[arm]!.map((r) => r.requestsPerSecond));
+    const p99 = (arm: string) => median(results[arm]!.map((r) => r.p99Ms));
+    const ratio = (a: string, b: string) => ({ rps: rps(a) / rps(b), p99: p99(a) / p99(b) });
+    const twoOverOne = ratio('two', 'one');
+    record(
+      `HTTP_THREADS=2 / HTTP_THREADS=1 at ${connections} connections: req/s, p99`,
+      `${fmt(twoOverOne.rps)} (${Math.round(rps('two'))} / ${Math.round(rps('one'))}), ${fmt(twoOverOne.p99)} (${fmt(p99('two'))} / ${fmt(p99('one'))} ms)`,
+      '>= 1.25, <= 1.20',
+      twoOverOne.rps >= 1.25 && twoOverOne.p99 <= 1.2,
+    );
+    if (connections === 50) {
+      const oneOverRaw = ratio('one', 'baseline');
+      record(
+        'HTTP_THREADS=1 / raw node:http at 50 connections: req/s, p99',
+        `${fmt(oneOverRaw.rps)}, ${fmt(oneOverRaw.p99)}`,
+        '>= 0.95, <= 1.20',
+        oneOverRaw.rps >= 0.95 && oneOverRaw.p99 <= 1.2,
+      );
+      if (peer) {
+        const twoOverGo = ratio('two', 'go');
+        record(
+          'HTTP_THREADS=2 / Go+Gin peer at 50 connections: req/s, p99',
+          `${fmt(twoOverGo.rps)} (${Math.round(rps('go'))} req/s, p99 ${fmt(p99('go'))} ms), ${fmt(twoOverGo.p99)}`,
+          '>= 1.20, <= 0.50',
+          twoOverGo.rps >= 1.2 && twoOverGo.p99 <= 0.5,
+        );
+      }
+    }
+  }
+  await Promise.all([one.kill(), two.kill(), baseline.stop()]);
+
+  const big = await objectInStore(Buffer.alloc(64 * MiB, 7));
+  const holding = await startService({ env: { ...big.env, LOG_LEVEL: 'info', HTTP_THREADS: '2' } });
+  await request(`${holding.url}/`, { reset: true }).then((r) => r.body.arrayBuffer());
+  await request(`${holding.url}/`, { reset: true }).then((r) => r.body.arrayBuffer());
+  const rss = rssBytes(holding.child.pid!);
+  await holding.kill();
+  record(
+    'RSS holding a 64 MiB object, HTTP_THREADS=2 (one shared copy)',
+    `${fmt(rss / MiB, 1)} MiB = idle + ${fmt((rss - idleTwo) / (64 * MiB))} x object`,
+    '<= idle + 1.5 x object',
+    rss <= idleTwo + 1.5 * 64 * MiB,
+  );
+}
+
 const started = performance.now();
 const store = await testStore();
 console.error(`bench: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`);
 try {
-  for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic, representations })) {
+  for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic, representations, threads })) {
     if (only.length > 0 && !only.includes(name)) continue;
     console.error(`bench: ${name}`);
     await scenario(store);

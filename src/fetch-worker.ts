@@ -24,8 +24,8 @@ let holdsObject = false;
 /** The body's SHA-256 (hex) in CACHE_FILE, for the confirmation of unchanged fetches. */
 let cachedSha256: string | undefined;
 
-function post(message: WorkerToMain, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(message, transfer);
+function post(message: WorkerToMain): void {
+  port.postMessage(message);
 }
 
 function warn(code: string, message: string): void {
@@ -41,14 +41,13 @@ interface ChangedReport {
   digestMs: number;
 }
 
-/** Compressed variants, then the message; all buffers are transferred. */
+/** Compressed variants, then the message (the bytes are shared, not copied). */
 async function postChanged(object: StoreObject, report: ChangedReport, confirmedAt: number, fromCacheFile: boolean) {
   const startedAt = performance.now();
   const fetched = { ...object, sha256: report.sha256, variants: await encodedVariants(object.body, object.contentType, job) };
   const prepareMs = report.digestMs + Math.round(performance.now() - startedAt);
-  const buffers = [fetched.body, ...fetched.variants.map((variant) => variant.body)];
   const { durationMs, answers } = report;
-  post({ type: 'changed', object: fetched, durationMs: durationMs + prepareMs, answers, prepareMs, confirmedAt, fromCacheFile }, buffers);
+  post({ type: 'changed', object: fetched, durationMs: durationMs + prepareMs, answers, prepareMs, confirmedAt, fromCacheFile });
   holdsObject = true;
 }
 
@@ -98,7 +97,6 @@ async function fetchOnce(signal: AbortSignal, answers: number): Promise<FetchOut
       const digestStartedAt = performance.now();
       const sha256 = sha256Of(new Uint8Array(object.body));
       const digestMs = Math.round(performance.now() - digestStartedAt);
-      // Written before the body is transferred away (a transferred buffer is empty here).
       if (job.cacheFile !== undefined) {
         await keepCopy(async () => {
           await storeCopy(job.cacheFile!, job, object, sha256, confirmedAt);

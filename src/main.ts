@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { CachedObject } from './http/cached-object.ts';
 import type { HttpServer } from './http/http-server.ts';
+import type { AccessLogEntry } from './http/request-handler.ts';
 import { ConfigError, helpText, loadCommand, type Config } from './main/config.ts';
 import { ExitCode } from './main/exit-codes.ts';
 import { startFetchWorker } from './main/fetch-worker-handle.ts';
@@ -17,7 +18,9 @@ import { fetchJobOf } from './protocol.ts';
 
 // Built code runs dist/main.js beside dist/fetch-worker.js; source run with Node's type
 // stripping runs src/main.ts beside src/fetch-worker.ts. Both entries sit at the top.
-const workerFile = new URL(`./fetch-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+const extension = extname(fileURLToPath(import.meta.url));
+const workerFile = new URL(`./fetch-worker${extension}`, import.meta.url);
+const servingThreadFile = new URL(`./serving-thread${extension}`, import.meta.url);
 
 // Loaded while the worker starts (below): pino, prom-client and node:http take this thread
 // ~100 ms, the AWS SDK and the first fetch take the worker longer, on the other core. The lint
@@ -27,6 +30,7 @@ const loadServing = () =>
     import('./main/logger.ts'),
     import('./main/metrics.ts'),
     import('./main/worker-events.ts'),
+    import('./main/serving-threads.ts'),
     import('./http/cached-object.ts'),
     import('./http/http-server.ts'),
     import('./http/request-handler.ts'),
@@ -62,6 +66,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
     { createLogger },
     { ServiceMetrics },
     { workerEvents },
+    { startServingThreads },
     { cacheControlFor },
     { createHttpServer },
     { createRequestHandler },
@@ -70,58 +75,89 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   fate.useLogger(logger);
   logger.info({ config: { ...config, refreshToken: config.refreshToken && '(set, not shown)' } }, 'starting');
 
-  const metrics = new ServiceMetrics();
+  const metrics = new ServiceMetrics(config.httpThreads);
   const lifecycle: { stopping: boolean; servers: HttpServer[] } = { stopping: false, servers: [] };
   const cache: { current?: CachedObject } = {};
+  const cacheControl = cacheControlFor(config.refreshIntervalMs);
   const refreshRequests = new RefreshRequests();
-  let firstObjectArrived!: () => void;
-  const firstObject = new Promise<void>((resolve) => (firstObjectArrived = resolve));
-  worker.subscribe(
-    workerEvents({
-      config,
-      cacheControl: cacheControlFor(config.refreshIntervalMs),
-      cache,
-      logger,
-      metrics,
-      fate,
-      refreshRequests,
-      firstObjectArrived,
-    }),
-  );
-
   /** A fetch that starts after this call (joining one queued behind a fetch in flight). */
   const requestRefresh = () => {
     const request = refreshRequests.add();
     worker.refresh();
     return request;
   };
+  const scrape = async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() });
+  const accessLog = logger.isLevelEnabled('debug') ? (entry: AccessLogEntry) => logger.debug(entry, 'request') : undefined;
+  const opsOnPublicPort = config.opsEndpoints && config.opsPort === undefined;
+
+  // Started now, so that they load while the first object is fetched; they listen once it is here.
+  const threads =
+    config.httpThreads > 1
+      ? startServingThreads({
+          entry: servingThreadFile,
+          count: config.httpThreads - 1,
+          jobOf: (index) => ({
+            index,
+            listen: config,
+            cacheControl,
+            opsPrefix: opsOnPublicPort ? config.opsPrefix : undefined,
+            refreshToken: config.refreshToken,
+            accessLog: accessLog !== undefined,
+            requestCounters: metrics.requestCounters,
+          }),
+          scrape,
+          requestRefresh,
+          accessLog: accessLog ?? (() => undefined),
+          socketError: (message) => logger.warn({ port: config.port }, message),
+          fault: (error) => fate.fault(error),
+        })
+      : undefined;
+
+  let firstObjectArrived!: () => void;
+  const firstObject = new Promise<void>((resolve) => (firstObjectArrived = resolve));
+  worker.subscribe(
+    workerEvents({
+      config,
+      cacheControl,
+      cache,
+      logger,
+      metrics,
+      fate,
+      refreshRequests,
+      newVersion: (object) => threads?.serve(object),
+      firstObjectArrived,
+    }),
+  );
+
   fate.onStop(async () => {
-    lifecycle.stopping = true; // readiness answers 503 from now on
+    lifecycle.stopping = true; // readiness answers 503 from now on, in every thread
+    threads?.stopping();
     const workerStopped = worker.stop(workerStopGraceMs);
     if (lifecycle.servers.length > 0 && config.drainDelayMs > 0) await sleep(config.drainDelayMs);
-    await Promise.all([...lifecycle.servers.map((server) => server.close()), workerStopped]);
+    await Promise.all([...lifecycle.servers.map((server) => server.close()), threads?.close(), workerStopped]);
   }, config.shutdownTimeoutMs);
   fate.onRefresh(() => {
     logger.info({ bucket: config.bucket, key: config.key }, 'SIGHUP: refreshing now');
     requestRefresh().answered(); // nobody waits for the outcome
   });
 
+  const cannotListen = (error: unknown, port: number, host: string) => {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const fix = port === config.opsPort ? 'OPS_PORT/OPS_HOST' : 'PORT/HOST';
+    logger.fatal({ code, host, port }, `cannot listen on ${host}:${port}: ${message}; free the port or set ${fix}`);
+    fate.end(ExitCode.cannotListen);
+  };
   const listen = async (port: number, host: string, handler: Parameters<typeof createHttpServer>[0]) => {
     const server = createHttpServer(handler, {
-      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
-      headersTimeoutMs: config.headersTimeoutMs,
-      maxConnections: config.maxConnections,
+      ...config,
       onError: (error) => logger.warn({ code: error.code, port }, `listening socket error: ${error.message}`),
     });
     lifecycle.servers.push(server);
     try {
-      await server.listen(port, host);
+      await server.listen(port, host, threads !== undefined && port === config.port);
       return server.server.address();
     } catch (error) {
-      const { code, message } = error as NodeJS.ErrnoException;
-      const fix = port === config.opsPort ? 'OPS_PORT/OPS_HOST' : 'PORT/HOST';
-      logger.fatal({ code, host, port }, `cannot listen on ${host}:${port}: ${message}; free the port or set ${fix}`);
-      fate.end(ExitCode.cannotListen);
+      cannotListen(error, port, host);
       return undefined;
     }
   };
@@ -132,16 +168,28 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
       createRequestHandler({
         cache: servesObject ? (cache as { current: CachedObject }) : undefined,
         lifecycle,
-        metrics,
-        opsPrefix: servesOps && config.opsEndpoints ? config.opsPrefix : undefined,
-        refresh: config.refreshToken === undefined ? undefined : { token: config.refreshToken, request: requestRefresh },
-        logger,
+        count: (status) => metrics.countRequest(status),
+        ops: servesOps
+          ? {
+              prefix: config.opsPrefix,
+              scrape,
+              refresh: config.refreshToken === undefined ? undefined : { token: config.refreshToken, request: requestRefresh },
+            }
+          : undefined,
+        accessLog,
       });
-    const ownOpsPort = config.opsPort !== undefined;
-    const opsAddress = ownOpsPort ? await listen(config.opsPort!, config.opsHost, handlerFor(false, true)) : undefined;
-    if (ownOpsPort && opsAddress === undefined) return;
-    const address = await listen(config.port, config.host, handlerFor(true, !ownOpsPort));
-    if (address !== undefined) logger.info({ address, ...(opsAddress && { opsAddress }) }, 'listening');
+    const opsAddress =
+      config.opsPort !== undefined ? await listen(config.opsPort, config.opsHost, handlerFor(false, true)) : undefined;
+    if (config.opsPort !== undefined && opsAddress === undefined) return;
+    const address = await listen(config.port, config.host, handlerFor(true, opsOnPublicPort));
+    if (address === undefined) return;
+    try {
+      await threads?.listening;
+    } catch (error) {
+      cannotListen(error, config.port, config.host);
+      return;
+    }
+    logger.info({ address, ...(opsAddress && { opsAddress }), httpThreads: config.httpThreads }, 'listening');
   });
 
   return fate.outcome;

@@ -25,17 +25,20 @@ export function fetchJobOf(config: Config): FetchJob {
   return Object.fromEntries(fetchJobKeys.map((key) => [key, config[key]])) as FetchJob;
 }
 
-/** A compressed form of the body, prepared by the worker. Transferred, like the body. */
+/** A compressed form of the body, prepared by the worker; in shared memory, like the body. */
 export interface EncodedVariant {
   encoding: Encoding;
-  body: ArrayBuffer;
+  body: SharedArrayBuffer;
   /** SHA-256 of `body`, base64, for Repr-Digest. */
   sha256: string;
 }
 
-/** One version of the object. Its buffers are transferred, not copied: the worker gives them up. */
+/**
+ * One version of the object. Its bytes are in shared memory: posting it to a thread shares them,
+ * never copies them (see src/shared/shared-bytes.ts).
+ */
 export interface FetchedObject {
-  body: ArrayBuffer;
+  body: SharedArrayBuffer;
   /** SHA-256 of `body`, base64, for Repr-Digest. */
   sha256: string;
   /** Smaller forms of the body, in the order of preference of COMPRESSION. */
@@ -90,14 +93,14 @@ const isOptionalString = (value: unknown): boolean => value === undefined || typ
 function isEncodedVariant(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const variant = value as Record<string, unknown>;
-  return (variant.encoding === 'br' || variant.encoding === 'gzip') && variant.body instanceof ArrayBuffer && typeof variant.sha256 === 'string';
+  return (variant.encoding === 'br' || variant.encoding === 'gzip') && variant.body instanceof SharedArrayBuffer && typeof variant.sha256 === 'string';
 }
 
 function isFetchedObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const object = value as Record<string, unknown>;
   return (
-    object.body instanceof ArrayBuffer &&
+    object.body instanceof SharedArrayBuffer &&
     typeof object.sha256 === 'string' &&
     typeof object.integrity === 'string' &&
     Array.isArray(object.variants) &&

@@ -65,8 +65,8 @@ export function toCachedObject(fetched: FetchedObject, cacheControl: string): Pr
   const contentType = servable('Content-Type', fetched.contentType) ?? 'application/octet-stream';
   const varies = fetched.variants.length > 0;
 
-  const representation = (encoding: Encoding | 'identity', bytes: ArrayBuffer, sha256: string): Representation => {
-    const body = Buffer.from(bytes); // a view on the transferred memory, not a copy
+  const representation = (encoding: Encoding | 'identity', bytes: SharedArrayBuffer, sha256: string): Representation => {
+    const body = Buffer.from(bytes); // a view on the shared memory, not a copy
     const ownEtag = encoding === 'identity' ? etag : variantEtag(etag, encoding);
     const validators = [
       ...(ownEtag === undefined ? [] : ['ETag', ownEtag]),

@@ -17,7 +17,8 @@ export interface HttpServerOptions {
 
 export interface HttpServer {
   readonly server: Server;
-  listen(port: number, host: string): Promise<void>;
+  /** `reusePort`: one of several listeners on the port, each thread its own (Linux SO_REUSEPORT). */
+  listen(port: number, host: string, reusePort?: boolean): Promise<void>;
   /** Resolves once every connection is closed; the caller bounds it with its own deadline. */
   close(): Promise<void>;
 }
@@ -63,10 +64,10 @@ export function createHttpServer(handler: RequestListener, options: HttpServerOp
 
   return {
     server,
-    listen(port, host) {
+    listen(port, host, reusePort = false) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        server.listen({ port, host, reusePort }, () => {
           server.off('error', reject);
           server.on('error', options.onError);
           resolve();

@@ -1,7 +1,6 @@
 // Serving thread. Liveness, readiness, metrics and (with REFRESH_TOKEN) refresh on demand, under a
 // prefix that cannot collide with the object at `/`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServiceMetrics } from '../main/metrics.ts';
 import type { RefreshRequest } from '../main/refresh-requests.ts';
 import { methodNotAllowed, notFound, plainResponse, send } from './plain-responses.ts';
 import { createRefreshEndpoint } from './refresh-endpoint.ts';
@@ -10,8 +9,17 @@ const alive = plainResponse(200, 'ok');
 const ready = plainResponse(200, 'ready');
 const stopping = plainResponse(503, 'stopping');
 
+export interface MetricsText {
+  contentType: string;
+  text: string;
+}
+
 export interface OpsEndpointsOptions {
-  metrics: ServiceMetrics;
+  prefix: string;
+  /** The Prometheus text (a serving thread asks the main thread for it). */
+  scrape: () => Promise<MetricsText>;
+  /** Counts a status sent after the handler returned. */
+  count: (status: number) => void;
   /** Ready means: an object is cached and the process is not stopping. */
   isReady: () => boolean;
   /** Undefined: no REFRESH_TOKEN, no refresh endpoint (404). */
@@ -24,21 +32,20 @@ const metricsUnavailable = plainResponse(500, 'metrics unavailable');
  * Answers `path` (already stripped of the prefix) and returns the status sent, or undefined for
  * metrics, which are gathered asynchronously and count their own status once sent.
  */
-export function createOpsEndpoints({ metrics, isReady, refresh }: OpsEndpointsOptions) {
-  const count = (status: number) => metrics.countRequest(status);
+export function createOpsEndpoints({ scrape, count, isReady, refresh }: OpsEndpointsOptions) {
   const refreshEndpoint = refresh === undefined ? undefined : createRefreshEndpoint({ ...refresh, count });
 
   const serveMetrics = async (res: ServerResponse, headOnly: boolean): Promise<void> => {
-    let body: string;
+    let metrics: MetricsText;
     try {
-      body = await metrics.registry.metrics();
+      metrics = await scrape();
     } catch {
-      metrics.countRequest(send(res, metricsUnavailable));
+      count(send(res, metricsUnavailable));
       return;
     }
-    res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': Buffer.byteLength(body) });
-    res.end(headOnly ? undefined : body);
-    metrics.countRequest(200);
+    res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(metrics.text) });
+    res.end(headOnly ? undefined : metrics.text);
+    count(200);
   };
 
   return (path: string, req: IncomingMessage, res: ServerResponse): number | undefined => {

@@ -2,22 +2,28 @@
 // prefix, 404 elsewhere; a listener may serve only one of the two. This is the hot path: no
 // allocation beyond what node:http needs, no logging at info level.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Logger } from '../main/logger.ts';
-import type { ServiceMetrics } from '../main/metrics.ts';
 import type { CachedObject } from './cached-object.ts';
 import { createOpsEndpoints, type OpsEndpointsOptions } from './ops-endpoints.ts';
 import { notFound, send } from './plain-responses.ts';
 import { serveObject } from './serve-object.ts';
 
+export interface AccessLogEntry {
+  method: string | undefined;
+  url: string | undefined;
+  status: number;
+  durationMs: number;
+}
+
 export interface RequestHandlerOptions {
   /** Read once per request: a refresh swaps `current` whole. Undefined: this listener serves no object. */
   cache: { readonly current: CachedObject } | undefined;
   lifecycle: { readonly stopping: boolean };
-  metrics: ServiceMetrics;
+  /** Counts each status sent (the thread's row of the shared request counters). */
+  count: (status: number) => void;
   /** Undefined: this listener serves no operations endpoints. */
-  opsPrefix: string | undefined;
-  refresh: OpsEndpointsOptions['refresh'];
-  logger: Logger;
+  ops: Omit<OpsEndpointsOptions, 'count' | 'isReady'> | undefined;
+  /** Every request, when LOG_LEVEL=debug; undefined costs nothing per request. */
+  accessLog: ((entry: AccessLogEntry) => void) | undefined;
 }
 
 /**
@@ -38,11 +44,9 @@ export function targetPath(url: string): string {
 }
 
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
-  const { cache, lifecycle, metrics, opsPrefix, refresh, logger } = options;
-  const ops =
-    opsPrefix === undefined
-      ? undefined
-      : createOpsEndpoints({ metrics, isReady: () => !lifecycle.stopping, refresh });
+  const { cache, lifecycle, count, accessLog } = options;
+  const opsPrefix = options.ops?.prefix;
+  const ops = options.ops === undefined ? undefined : createOpsEndpoints({ ...options.ops, count, isReady: () => !lifecycle.stopping });
 
   /** Returns the status sent, or undefined when the answer comes later and counts itself. */
   const route = (req: IncomingMessage, res: ServerResponse): number | undefined => {
@@ -58,15 +62,15 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     // While stopping, answer but tell the client not to reuse the connection.
     if (lifecycle.stopping) res.shouldKeepAlive = false;
     const status = route(req, res);
-    if (status !== undefined) metrics.countRequest(status);
+    if (status !== undefined) count(status);
   };
 
-  if (!logger.isLevelEnabled('debug')) return handle;
+  if (accessLog === undefined) return handle;
   return (req, res) => {
     const startedAt = performance.now();
     res.once('finish', () => {
       const durationMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
-      logger.debug({ method: req.method, url: req.url, status: res.statusCode, durationMs }, 'request');
+      accessLog({ method: req.method, url: req.url, status: res.statusCode, durationMs });
     });
     handle(req, res);
   };

@@ -2,6 +2,7 @@
 // matching command-line flag (PORT <-> --port); a flag wins over the environment. Each setting's
 // parser gives its field's type, so the table below is the only place a type is stated.
 import { constants as bufferConstants } from 'node:buffer';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   ValueError,
@@ -145,6 +146,12 @@ const settings = {
     parse: parseToken,
     secret: true,
   },
+  httpThreads: {
+    name: 'HTTP_THREADS',
+    defaultValue: '1',
+    description: 'threads serving HTTP on PORT (SO_REUSEPORT, Linux); auto: the CPUs this process may use',
+    parse: parseThreads,
+  },
   logLevel: { name: 'LOG_LEVEL', defaultValue: 'info', description: logLevels.join(', '), parse: oneOf(logLevels) },
   opsEndpoints: {
     name: 'OPS_ENDPOINTS',
@@ -195,6 +202,17 @@ function parseEncodings(raw: string): Encoding[] {
   });
   if (new Set(chosen).size !== chosen.length) throw new ValueError(accepted);
   return chosen;
+}
+
+/** Most serving threads, a guard against a typo (HTTP_THREADS=1000). */
+const maxThreads = 64;
+
+function parseThreads(raw: string): number {
+  // availableParallelism() follows the CPU affinity mask (taskset, cpusets).
+  if (raw.trim() === 'auto') return Math.min(availableParallelism(), maxThreads);
+  const threads = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!(threads >= 1 && threads <= maxThreads)) throw new ValueError(`use auto or an integer from 1 to ${maxThreads}`);
+  return threads;
 }
 
 function parseToken(raw: string): string {
@@ -267,6 +285,10 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   if (optional(settings.refreshToken) !== undefined && !opsEndpoints) {
     throw invalid('REFRESH_TOKEN is set but OPS_ENDPOINTS is false; the refresh endpoint is one of them');
   }
+  const httpThreads = required(settings.httpThreads);
+  if (httpThreads > 1 && process.platform !== 'linux') {
+    throw invalid(`HTTP_THREADS=${httpThreads} needs SO_REUSEPORT as Linux has it; this is ${process.platform}: set HTTP_THREADS=1`);
+  }
   if (opsPort === port) throw invalid(`OPS_PORT must differ from PORT (both ${port}); pick another OPS_PORT`);
 
   const config: Config = {
@@ -288,6 +310,7 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     staleIfErrorMs: required(settings.staleIfErrorMs),
     cacheFile: optional(settings.cacheFile),
     refreshToken: optional(settings.refreshToken),
+    httpThreads,
     keepAliveTimeoutMs: required(settings.keepAliveTimeoutMs),
     headersTimeoutMs: required(settings.headersTimeoutMs),
     maxConnections:

@@ -1,8 +1,10 @@
-// Main thread. Prometheus metrics. Request counting sits on the hot path, so it is a plain array
-// increment; prom-client reads it only when scraped. Nothing here changes when scraped: two
-// scrapers (or an outside client) see the same cumulative series.
+// Main thread. Prometheus metrics. Request counting sits on the hot path of every serving thread,
+// so it is an increment in shared memory (src/shared/request-counters.ts); prom-client reads the
+// counters only when scraped. Nothing here changes when scraped: two scrapers (or an outside
+// client) see the same cumulative series.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { RequestCounter, countedRequests, requestCounterMemory } from '../shared/request-counters.ts';
 
 const prefix = 's3_object_cache_';
 /** Sampling interval of the event-loop delay histogram. */
@@ -10,8 +12,9 @@ const delayResolutionMs = 10;
 
 export class ServiceMetrics {
   readonly registry = new Registry();
-  /** Requests answered, indexed by HTTP status code. */
-  private readonly requestsByStatus: number[] = new Array(600).fill(0);
+  /** Requests answered by each serving thread (row 0: the main thread), by status code. */
+  readonly requestCounters: SharedArrayBuffer;
+  private readonly ownRequests: RequestCounter;
   private lastSuccessAt: number | undefined;
   private objectSize = 0;
   private stale = false;
@@ -43,8 +46,10 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  constructor(now: () => number = Date.now) {
+  constructor(servingThreads = 1, now: () => number = Date.now) {
     this.now = now;
+    this.requestCounters = requestCounterMemory(servingThreads);
+    this.ownRequests = new RequestCounter(this.requestCounters, 0);
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     // Gauges computed at scrape time, from state the service keeps anyway.
@@ -84,15 +89,23 @@ export class ServiceMetrics {
       registers,
       collect: () => {
         requests.reset();
-        this.requestsByStatus.forEach((count, code) => {
-          if (count > 0) requests.inc({ code }, count);
-        });
+        for (const [code, count] of countedRequests(this.requestCounters).byStatus) requests.inc({ code }, count);
+      },
+    });
+    const threadRequests: Counter<'thread'> = new Counter({
+      name: `${prefix}http_thread_requests_total`,
+      help: 'HTTP requests answered, by serving thread (0: the main thread).',
+      labelNames: ['thread'],
+      registers,
+      collect: () => {
+        threadRequests.reset();
+        countedRequests(this.requestCounters).byThread.forEach((count, thread) => threadRequests.inc({ thread }, count));
       },
     });
   }
 
   countRequest(status: number): void {
-    this.requestsByStatus[status]!++;
+    this.ownRequests.count(status);
   }
 
   refreshChanged(objectSize: number): void {

@@ -21,6 +21,8 @@ export interface ProcessFate {
   onRefresh(refresh: () => void): void;
   /** Lines go through the service's logger once it is loaded. */
   useLogger(logger: Logger): void;
+  /** A fault found by the service itself (a serving thread died): exit 70, as an uncaught one. */
+  fault(error: Error): void;
   uninstall(): void;
 }
 
@@ -85,6 +87,7 @@ export function installProcessFate(): ProcessFate {
     useLogger(serviceLogger) {
       logger = serviceLogger;
     },
+    fault: internalFault,
     uninstall() {
       process
         .off('uncaughtException', internalFault)

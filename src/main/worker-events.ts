@@ -9,6 +9,7 @@ import type { FetchWorkerEvents } from './fetch-worker-handle.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { ProcessFate } from './process-fate.ts';
+import type { FetchedObject } from '../protocol.ts';
 import type { RefreshRequests } from './refresh-requests.ts';
 import { createStalenessBound } from './staleness-bound.ts';
 
@@ -23,6 +24,8 @@ export interface WorkerEventsContext {
   metrics: ServiceMetrics;
   fate: ProcessFate;
   refreshRequests: RefreshRequests;
+  /** Each new version, after the main thread's own cache took it (for the serving threads). */
+  newVersion: (object: FetchedObject) => void;
   firstObjectArrived: () => void;
 }
 
@@ -50,6 +53,7 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
       const prepared = toCachedObject(fetched, cacheControl);
       for (const problem of prepared.dropped) logger.warn({ ...object, etag: fetched.etag }, problem);
       cache.current = prepared.object;
+      context.newVersion(fetched);
       const size = fetched.body.byteLength;
       if (fromCacheFile) metrics.servingCopyFromDisk(size, confirmedAt);
       else metrics.refreshChanged(size);

@@ -13,6 +13,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { FetchJob } from '../protocol.ts';
+import { toSharedBytes } from '../shared/shared-bytes.ts';
 import type { StoreObject } from './s3-object-source.ts';
 
 const magic = 's3-object-cache 1\n';
@@ -116,12 +117,10 @@ export async function readCopy(path: string, job: Identity): Promise<CachedCopy>
   if (body.byteLength !== metadata.size || sha256Of(body) !== metadata.sha256) {
     throw new CacheFileError(`its body is truncated or corrupt (${body.byteLength} of ${metadata.size} bytes, SHA-256 mismatch)`);
   }
-  const copy = new ArrayBuffer(body.byteLength);
-  new Uint8Array(copy).set(body);
   return {
     sha256: metadata.sha256,
     object: {
-      body: copy,
+      body: toSharedBytes(body),
       etag: metadata.etag,
       lastModified: metadata.lastModified,
       contentType: metadata.contentType,

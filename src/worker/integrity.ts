@@ -42,7 +42,7 @@ export function integrityCheckFor(answer: Answer): IntegrityCheck {
 }
 
 /** Throws ObjectCorruptedError when an MD5 check applies and fails. */
-export function verifyMd5(check: IntegrityCheck, body: ArrayBuffer): void {
+export function verifyMd5(check: IntegrityCheck, body: SharedArrayBuffer): void {
   if (check.kind !== 'md5') return;
   const actual = createHash('md5').update(new Uint8Array(body)).digest('hex');
   if (actual !== check.expectedHex) {

@@ -1,10 +1,12 @@
 // Fetch worker. Everything the main thread serves that is derived from the body, prepared once
-// per refresh off the main thread: the SHA-256 digests for Repr-Digest and the compressed forms.
+// per refresh off the main thread: the SHA-256 digests for Repr-Digest and the compressed forms,
+// in shared memory like the body.
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import type { Encoding } from '../main/config.ts';
 import type { EncodedVariant, FetchJob } from '../protocol.ts';
+import { toSharedBytes } from '../shared/shared-bytes.ts';
 
 const compressBrotli = promisify(brotliCompress);
 const compressGzip = promisify(gzip);
@@ -49,18 +51,8 @@ export function sha256Of(body: Uint8Array): string {
   return createHash('sha256').update(body).digest('base64');
 }
 
-/** A buffer that can be transferred: the exact memory of the bytes, never a slice of a pool. */
-function transferable(bytes: Buffer): ArrayBuffer {
-  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength && bytes.buffer instanceof ArrayBuffer) {
-    return bytes.buffer;
-  }
-  const copy = new ArrayBuffer(bytes.byteLength);
-  new Uint8Array(copy).set(bytes);
-  return copy;
-}
-
 export async function encodedVariants(
-  body: ArrayBuffer,
+  body: SharedArrayBuffer,
   contentType: string | undefined,
   job: Pick<FetchJob, 'compression' | 'compressionMaxBytes'>,
 ): Promise<EncodedVariant[]> {
@@ -72,5 +64,5 @@ export async function encodedVariants(
   const compressed = await Promise.all(job.compression.map(async (encoding) => ({ encoding, bytes: await compressors[encoding](bytes) })));
   return compressed
     .filter((variant) => variant.bytes.byteLength <= size * keptIfAtMost)
-    .map(({ encoding, bytes: encoded }) => ({ encoding, body: transferable(encoded), sha256: sha256Of(encoded) }));
+    .map(({ encoding, bytes: encoded }) => ({ encoding, body: toSharedBytes(encoded), sha256: sha256Of(encoded) }));
 }

@@ -34,7 +34,7 @@ export function createS3Client(job: FetchJob): S3Client {
 
 /**
  * GETs the object unless its ETag is still `knownEtag` (the store then answers 304 with no body).
- * The body lands in a fresh, exactly sized ArrayBuffer so that it can be transferred, not copied.
+ * The body lands in shared memory of the exact size, read once, shared by every serving thread.
  */
 export async function fetchObject(
   client: S3Client,
@@ -68,7 +68,7 @@ export async function fetchObject(
     body?.destroy(); // an unread body would pin the keep-alive socket
     throw new ObjectTooLargeError(declaredSize, job.maxObjectBytes);
   }
-  const bytes = body === undefined ? new ArrayBuffer(0) : await readBody(body, declaredSize, job.maxObjectBytes);
+  const bytes = body === undefined ? new SharedArrayBuffer(0) : await readBody(body, declaredSize, job.maxObjectBytes);
   const check = integrityCheckFor(response);
   if (job.integrityCheck) verifyMd5(check, bytes);
   return {
@@ -107,7 +107,7 @@ function takeRawLastModified(command: GetObjectCommand): () => string | undefine
   return () => raw;
 }
 
-async function readBody(body: Readable, declaredSize: number | undefined, limit: number): Promise<ArrayBuffer> {
+async function readBody(body: Readable, declaredSize: number | undefined, limit: number): Promise<SharedArrayBuffer> {
   try {
     return await (declaredSize === undefined ? readBodyOfUnknownSize(body, limit) : readBodyOfSize(body, declaredSize));
   } catch (error) {
@@ -117,8 +117,8 @@ async function readBody(body: Readable, declaredSize: number | undefined, limit:
   }
 }
 
-async function readBodyOfSize(body: Readable, declaredSize: number): Promise<ArrayBuffer> {
-  const buffer = new ArrayBuffer(declaredSize);
+async function readBodyOfSize(body: Readable, declaredSize: number): Promise<SharedArrayBuffer> {
+  const buffer = new SharedArrayBuffer(declaredSize);
   const bytes = new Uint8Array(buffer);
   let received = 0;
   for await (const chunk of body as AsyncIterable<Uint8Array>) {
@@ -135,7 +135,7 @@ async function readBodyOfSize(body: Readable, declaredSize: number): Promise<Arr
   return buffer;
 }
 
-async function readBodyOfUnknownSize(body: Readable, limit: number): Promise<ArrayBuffer> {
+async function readBodyOfUnknownSize(body: Readable, limit: number): Promise<SharedArrayBuffer> {
   const chunks: Uint8Array[] = [];
   let received = 0;
   for await (const chunk of body as AsyncIterable<Uint8Array>) {
@@ -146,11 +146,12 @@ async function readBodyOfUnknownSize(body: Readable, limit: number): Promise<Arr
     }
     chunks.push(chunk);
   }
-  const bytes = new Uint8Array(received);
+  const shared = new SharedArrayBuffer(received);
+  const bytes = new Uint8Array(shared);
   let offset = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return bytes.buffer;
+  return shared;
 }

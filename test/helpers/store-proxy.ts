@@ -3,6 +3,7 @@
 // (a store that hangs mid-refresh), telling the test when a request arrives and when it is given up;
 // and change the store's answers on the way (a status or header the store should not send).
 import { once } from 'node:events';
+import { finished } from 'node:stream';
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { onCleanup } from './cleanup.ts';
 
@@ -48,6 +49,11 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
 
   const forward = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
     new Promise((resolve) => {
+      // A client that went away while its request waited in the queue: nothing to pass on.
+      if (res.destroyed) {
+        resolve();
+        return;
+      }
       const upstream = request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: false },
         (answer) => {
@@ -68,8 +74,10 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
           res.writeHead(passed.status, passed.headers);
           if (req.method === 'GET') answer.on('data', (chunk: Buffer) => (getBodyBytes += chunk.byteLength));
           answer.pipe(res);
-          answer.once('end', resolve);
           answer.once('error', resolve);
+          // Done when the client has it all, or went away (killed mid-download: the pipe stops,
+          // the answer never ends); `finished` also sees a response closed before it looked.
+          finished(res, () => resolve());
         },
       );
       upstream.once('error', () => {

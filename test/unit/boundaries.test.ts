@@ -24,6 +24,10 @@ const forbidden: Array<[file: string, line: string, reason: RegExp]> = [
   ['src/main/metrics.ts', "import { fetchObject } from '../worker/s3-object-source.ts';", /only the fetch worker/],
   ['src/main.ts', "import { createLogger } from './main/logger.ts';", /loads this with import\(\)/],
   ['src/main.ts', "import { createHttpServer } from './http/http-server.ts';", /loads this with import\(\)/],
+  ['src/serving-thread.ts', "import { pino } from 'pino';", /a serving thread must not load the logger or metrics/],
+  ['src/serving-thread.ts', "import { ServiceMetrics } from './main/metrics.ts';", /a serving thread must not load/],
+  ['src/http/serve-object.ts', "import { Registry } from 'prom-client';", /a serving thread must not load/],
+  ['src/serving-thread.ts', "import { S3Client } from '@aws-sdk/client-s3';", /only the fetch worker talks to the store/],
 ];
 
 for (const [file, line, reason] of forbidden) {
@@ -34,7 +38,7 @@ for (const [file, line, reason] of forbidden) {
 }
 
 test('the files as they are pass the boundary rules (type-only imports across them are allowed)', async () => {
-  for (const file of ['src/fetch-worker.ts', 'src/protocol.ts', 'src/main.ts', 'src/http/request-handler.ts']) {
+  for (const file of ['src/fetch-worker.ts', 'src/protocol.ts', 'src/main.ts', 'src/serving-thread.ts', 'src/http/request-handler.ts']) {
     assert.equal(await restrictedImports(file, ''), [], file);
   }
 });

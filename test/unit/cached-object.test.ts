@@ -2,9 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cacheControlFor, toCachedObject } from '../../src/http/cached-object.ts';
 import type { FetchedObject } from '../../src/protocol.ts';
+import { toSharedBytes } from '../../src/shared/shared-bytes.ts';
 
 const fetched: FetchedObject = {
-  body: new TextEncoder().encode('hello').buffer as ArrayBuffer,
+  body: toSharedBytes(new TextEncoder().encode('hello')),
   sha256: 'LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=',
   variants: [],
   etag: '"abc"',
@@ -12,7 +13,7 @@ const fetched: FetchedObject = {
   contentType: 'text/plain',
   integrity: 'md5',
 };
-const brotli = { encoding: 'br' as const, body: new Uint8Array([1, 2]).buffer as ArrayBuffer, sha256: 'YnI=' };
+const brotli = { encoding: 'br' as const, body: toSharedBytes(new Uint8Array([1, 2])), sha256: 'YnI=' };
 
 test('headers are computed once, from the fetched object', () => {
   const { identity } = toCachedObject(fetched, 'public, max-age=60').object;
@@ -58,7 +59,7 @@ test('a store that reports no content type gets application/octet-stream; no obj
   assert.not.ok(identity.okHeaders.includes('Vary'));
 });
 
-test('the body is a view on the transferred memory, not a copy', () => {
+test('the body is a view on the shared memory, not a copy', () => {
   const { identity } = toCachedObject(fetched, 'x').object;
   assert.is(identity.body.buffer, fetched.body);
 });

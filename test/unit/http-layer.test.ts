@@ -10,13 +10,13 @@ import { toCachedObject } from '../../src/http/cached-object.ts';
 import { createHttpServer, type HttpServer } from '../../src/http/http-server.ts';
 import { createRequestHandler, type RequestHandlerOptions } from '../../src/http/request-handler.ts';
 import { RefreshRequests } from '../../src/main/refresh-requests.ts';
-import { createLogger } from '../../src/main/logger.ts';
+import { toSharedBytes } from '../../src/shared/shared-bytes.ts';
 import { ServiceMetrics } from '../../src/main/metrics.ts';
 
 const body = new TextEncoder().encode('cached bytes');
 const { object } = toCachedObject(
   {
-    body: body.buffer,
+    body: toSharedBytes(body),
     sha256: createHash('sha256').update(body).digest('base64'),
     variants: [],
     etag: '"v1"',
@@ -27,15 +27,24 @@ const { object } = toCachedObject(
   'public, max-age=60',
 );
 
-async function listen(options: { servesObject?: boolean; opsPrefix?: string; refresh?: RequestHandlerOptions['refresh'] } = {}) {
+type Refresh = NonNullable<RequestHandlerOptions['ops']>['refresh'];
+
+async function listen(options: { servesObject?: boolean; opsPrefix?: string; refresh?: Refresh } = {}) {
   const lifecycle = { stopping: false };
+  const metrics = new ServiceMetrics();
   const handler = createRequestHandler({
     cache: options.servesObject === false ? undefined : { current: object },
     lifecycle,
-    metrics: new ServiceMetrics(),
-    opsPrefix: options.opsPrefix,
-    refresh: options.refresh,
-    logger: createLogger('silent'),
+    count: (status) => metrics.countRequest(status),
+    ops:
+      options.opsPrefix === undefined
+        ? undefined
+        : {
+            prefix: options.opsPrefix,
+            scrape: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
+            refresh: options.refresh,
+          },
+    accessLog: undefined,
   });
   const http: HttpServer = createHttpServer(handler, {
     keepAliveTimeoutMs: 65_000,

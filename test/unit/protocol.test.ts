@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { isWorkerToMain } from '../../src/protocol.ts';
 
 const changed = {
-  body: new ArrayBuffer(1),
+  body: new SharedArrayBuffer(1),
   sha256: 'x',
   variants: [],
   etag: '"a"',
@@ -24,7 +24,7 @@ test('well-formed worker messages are accepted', () => {
       prepareMs: 1,
       confirmedAt: 1,
       fromCacheFile: true,
-      object: { ...changed, variants: [{ encoding: 'br', body: new ArrayBuffer(1), sha256: 'y' }] },
+      object: { ...changed, variants: [{ encoding: 'br', body: new SharedArrayBuffer(1), sha256: 'y' }] },
     }),
   );
   assert.ok(isWorkerToMain({ type: 'failed', durationMs: 1, answers: 0, retrying: false, failure: { code: 'NoSuchKey', message: 'm', httpStatus: 404 } }));
@@ -36,9 +36,9 @@ test('malformed messages are rejected', () => {
     'changed',
     { type: 'unchanged' },
     { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { body: 'bytes' } },
-    { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { body: new Uint8Array(1) } },
+    { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { body: new ArrayBuffer(1) } },
     { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { ...changed, sha256: undefined } },
-    { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { ...changed, variants: [{ encoding: 'zstd', body: new ArrayBuffer(1), sha256: 'y' }] } },
+    { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { ...changed, variants: [{ encoding: 'zstd', body: new SharedArrayBuffer(1), sha256: 'y' }] } },
     { type: 'failed', durationMs: 1, answers: 0, retrying: false, failure: { code: 1, message: 'm' } },
     { type: 'failed', durationMs: 1, answers: 0, failure: { code: 'X', message: 'm' } },
     { type: 'unchanged', durationMs: 1 },

@@ -1,0 +1,108 @@
+// Main thread. The serving threads beside it (HTTP_THREADS > 1): starts them, hands each new
+// version to each (shared memory, no copy), answers what they ask of the main thread (metrics,
+// refreshes), relays their access log, stops them, and treats a thread that dies as an internal
+// fault: never a silent loss of capacity.
+import { Worker } from 'node:worker_threads';
+import type { AccessLogEntry } from '../http/request-handler.ts';
+import type { FetchedObject } from '../protocol.ts';
+import type { MainToServing, ServingJob, ServingToMain } from '../serving-protocol.ts';
+import type { MetricsText } from '../http/ops-endpoints.ts';
+import type { RefreshRequest } from './refresh-requests.ts';
+
+export interface ServingThreadsOptions {
+  entry: URL;
+  count: number;
+  /** The job of the thread with this index (1..count; 0 is the main thread). */
+  jobOf: (index: number) => Omit<ServingJob, 'stoppingFlag'>;
+  scrape: () => Promise<MetricsText>;
+  requestRefresh: () => RefreshRequest;
+  accessLog: (entry: AccessLogEntry) => void;
+  /** A thread's listening socket failed after it opened: a warning. */
+  socketError: (message: string) => void;
+  /** A thread died or said something it should not have: the process cannot go on as it is. */
+  fault: (error: Error) => void;
+}
+
+export interface ServingThreads {
+  /** Every thread serves this version from now on (the first one opens their ports). */
+  serve(object: FetchedObject): void;
+  /** Resolves once each thread listens; rejects with the first that cannot. */
+  readonly listening: Promise<void>;
+  /** Readiness 503 and Connection: close from now on, in every thread. */
+  stopping(): void;
+  /** Resolves once every thread has closed its listener, finished its responses and ended. */
+  close(): Promise<void>;
+}
+
+export function startServingThreads(options: ServingThreadsOptions): ServingThreads {
+  let closing = false;
+  const stoppingFlag = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+  const listens: Array<Promise<void>> = [];
+  const ends: Array<Promise<void>> = [];
+  const threads = Array.from({ length: options.count }, (_, offset) => {
+    const index = offset + 1;
+    const worker = new Worker(options.entry, { workerData: { ...options.jobOf(index), stoppingFlag }, name: `http-${index}` });
+    const send = (message: MainToServing) => worker.postMessage(message);
+    const refreshes = new Map<number, RefreshRequest>();
+    let listening = false;
+    listens.push(
+      new Promise<void>((resolve, reject) => {
+        worker.on('message', (message: ServingToMain) => {
+          switch (message.type) {
+            case 'listening':
+              listening = true;
+              resolve();
+              break;
+            case 'listen-failed':
+              if (listening) options.socketError(`serving thread ${index}: ${message.message}`);
+              else reject(Object.assign(new Error(message.message), { code: message.code }));
+              break;
+            case 'metrics':
+              void options.scrape().then(({ contentType, text }) => send({ type: 'metrics', id: message.id, contentType, text }));
+              break;
+            case 'refresh': {
+              const request = options.requestRefresh();
+              refreshes.set(message.id, request);
+              void request.outcome.then((outcome) => send({ type: 'refresh-outcome', id: message.id, outcome }));
+              break;
+            }
+            case 'refresh-answered':
+              refreshes.get(message.id)?.answered();
+              refreshes.delete(message.id);
+              break;
+            case 'access':
+              options.accessLog(message.entry);
+              break;
+            case 'closed':
+              break;
+          }
+        });
+      }),
+    );
+    ends.push(
+      new Promise<void>((resolve) => {
+        worker.on('error', (error) => options.fault(new Error(`serving thread ${index} crashed: ${error.message}`)));
+        worker.on('exit', (code) => {
+          if (!closing) options.fault(new Error(`serving thread ${index} exited unexpectedly with code ${code}`));
+          resolve();
+        });
+      }),
+    );
+    return { send };
+  });
+
+  return {
+    serve(object) {
+      for (const thread of threads) thread.send({ type: 'object', object });
+    },
+    listening: Promise.all(listens).then(() => undefined),
+    stopping() {
+      Atomics.store(new Int32Array(stoppingFlag), 0, 1);
+    },
+    async close() {
+      closing = true;
+      for (const thread of threads) thread.send({ type: 'close' });
+      await Promise.all(ends);
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// Serving thread entry (HTTP_THREADS > 1: that many minus one, beside the main thread). Serves the
+// object on the same HOST:PORT as the main thread (SO_REUSEPORT: the kernel spreads connections
+// over the listeners) from the shared memory the main thread hands it, and asks the main thread
+// for what only it owns: metrics and refreshes. Signals never reach a worker thread: the main
+// thread tells it when to stop.
+import { parentPort, workerData } from 'node:worker_threads';
+import { toCachedObject, type CachedObject } from './http/cached-object.ts';
+import { createHttpServer } from './http/http-server.ts';
+import type { MetricsText } from './http/ops-endpoints.ts';
+import { createRequestHandler } from './http/request-handler.ts';
+import type { RefreshOutcome, RefreshRequest } from './main/refresh-requests.ts';
+import type { MainToServing, ServingJob, ServingToMain } from './serving-protocol.ts';
+import { releaseDeadBuffer } from './shared/release-memory.ts';
+import { RequestCounter } from './shared/request-counters.ts';
+
+if (parentPort === null) throw new Error('serving-thread must run as a worker thread');
+const port = parentPort;
+const job = workerData as ServingJob;
+const post = (message: ServingToMain): void => port.postMessage(message);
+const counter = new RequestCounter(job.requestCounters, job.index);
+const stoppingFlag = new Int32Array(job.stoppingFlag);
+// Readiness 503 and Connection: close from the moment the main thread sets the flag, even while
+// this thread's event loop is busy and a message would wait.
+const lifecycle = {
+  get stopping() {
+    return Atomics.load(stoppingFlag, 0) === 1;
+  },
+};
+const cache: { current?: CachedObject } = {};
+
+// Questions to the main thread, answered by id.
+let lastId = 0;
+const scrapes = new Map<number, (metrics: MetricsText) => void>();
+const refreshes = new Map<number, (outcome: RefreshOutcome) => void>();
+
+const scrape = (): Promise<MetricsText> => {
+  const id = ++lastId;
+  post({ type: 'metrics', id });
+  return new Promise((resolve) => scrapes.set(id, resolve));
+};
+
+const requestRefresh = (): RefreshRequest => {
+  const id = ++lastId;
+  post({ type: 'refresh', id });
+  return {
+    outcome: new Promise((resolve) => refreshes.set(id, resolve)),
+    answered: () => post({ type: 'refresh-answered', id }),
+  };
+};
+
+const http = createHttpServer(
+  createRequestHandler({
+    cache: cache as { current: CachedObject }, // requests arrive only once the first object did
+    lifecycle,
+    count: (status) => counter.count(status),
+    ops:
+      job.opsPrefix === undefined
+        ? undefined
+        : {
+            prefix: job.opsPrefix,
+            scrape,
+            refresh: job.refreshToken === undefined ? undefined : { token: job.refreshToken, request: requestRefresh },
+          },
+    accessLog: job.accessLog ? (entry) => post({ type: 'access', entry }) : undefined,
+  }),
+  {
+    ...job.listen,
+    onError: (error) => post({ type: 'listen-failed', code: error.code, message: `listening socket error: ${error.message}` }),
+  },
+);
+
+async function listen(): Promise<void> {
+  try {
+    await http.listen(job.listen.port, job.listen.host, true);
+    post({ type: 'listening', address: http.server.address() });
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    post({ type: 'listen-failed', code, message });
+  }
+}
+
+port.on('message', (message: MainToServing) => {
+  switch (message.type) {
+    case 'object': {
+      const previous = cache.current;
+      cache.current = toCachedObject(message.object, job.cacheControl).object;
+      if (previous === undefined) void listen();
+      else releaseDeadBuffer(previous.heldBytes);
+      break;
+    }
+    case 'close':
+      void http.close().then(() => {
+        post({ type: 'closed' });
+        port.close(); // nothing else holds the thread's event loop: it ends
+      });
+      break;
+    case 'metrics':
+      scrapes.get(message.id)?.({ contentType: message.contentType, text: message.text });
+      scrapes.delete(message.id);
+      break;
+    case 'refresh-outcome':
+      refreshes.get(message.id)?.(message.outcome);
+      refreshes.delete(message.id);
+      break;
+  }
+});
