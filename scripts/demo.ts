@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { s3rverCredentials, serviceEnvironment, startS3rver } from './embedded-s3rver.ts';
 import { fixturesClient } from './fixtures-client.ts';
-import { serviceArgs } from './service-command.ts';
+import { runEnvironment, serviceArgs } from './service-command.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 's3-object-cache-demo-'));
 const store = await startS3rver(directory, ['example']);
@@ -23,7 +23,7 @@ const service = spawn(process.execPath, serviceArgs(process.argv.slice(2)), {
   // Its own process group: Ctrl-C reaches only this script, which forwards exactly one signal
   // (a second one would make the service skip its graceful stop).
   detached: true,
-  env: { ...process.env, ...serviceEnvironment(store.endpoint) },
+  env: { ...process.env, ...runEnvironment, ...serviceEnvironment(store.endpoint) },
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => service.kill(signal));
 

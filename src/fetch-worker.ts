@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FetchJob, MainToWorker, WorkerToMain } from './protocol.ts';
-import { releaseDeadBuffer } from './shared/release-memory.ts';
+import { collectGarbage } from './shared/release-memory.ts';
 import { CacheFileError, confirmCopy, readCopy, storeCopy } from './worker/cache-file.ts';
 import { describeFetchError } from './worker/fetch-failure.ts';
 import { RefreshLoop, type FetchOutcome } from './worker/refresh-loop.ts';
@@ -103,9 +103,8 @@ async function fetchOnce(signal: AbortSignal, answers: number): Promise<FetchOut
           cachedSha256 = sha256;
         });
       }
-      const size = object.body.byteLength;
       await postChanged(object, { durationMs: fetchedMs, answers, sha256, digestMs }, confirmedAt, false);
-      releaseDeadBuffer(size); // the response's chunks, copied into the body
+      collectGarbage(); // the response's chunks, copied into the body
     }
     return 'succeeded';
   } catch (error) {

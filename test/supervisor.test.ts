@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
-import { serviceArgs } from '../scripts/service-command.ts';
+import { runEnvironment, serviceArgs } from '../scripts/service-command.ts';
 import { onCleanup, temporaryDirectory } from './helpers/cleanup.ts';
 import { freePort } from './helpers/net.ts';
 import { objectInStore } from './helpers/serving.ts';
@@ -70,6 +70,7 @@ test('supervisord restarts the service through a store outage until it serves ag
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
   const env = {
+    ...runEnvironment,
     ...storeEnv,
     PORT: String(port),
     HOST: '127.0.0.1',

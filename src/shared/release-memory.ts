@@ -15,7 +15,16 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 const leftToV8Bytes = 32 * 1024 * 1024;
 
-/** Reports a body of `bytes` that just became garbage. */
+/** On a serving thread: reports a body of `bytes` that just became garbage. */
 export function releaseDeadBuffer(bytes: number): void {
   if (gc !== undefined && bytes < leftToV8Bytes) gc();
+}
+
+/**
+ * In the fetch worker, after each new body: the response's chunks it was copied from are garbage,
+ * whatever their size. A pause there delays no request, so the worker always collects (without
+ * it, a 64 MiB object held about 1.7 times its size for a while: bench "RSS holding a 64 MiB").
+ */
+export function collectGarbage(): void {
+  gc?.();
 }

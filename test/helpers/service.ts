@@ -1,7 +1,7 @@
 // The real service as a child process (the built dist/main.js), its JSON log lines parsed as
 // they arrive, and bounded waits on what it logs and how it exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { serviceArgs } from '../../scripts/service-command.ts';
+import { runEnvironment, serviceArgs } from '../../scripts/service-command.ts';
 import { freePort } from './net.ts';
 import { onCleanup } from './cleanup.ts';
 import { withTimeout } from './wait.ts';
@@ -43,7 +43,7 @@ export interface SpawnOptions {
  * Environment every test service gets: loopback only, no AWS instance-metadata lookups. The log
  * level is the production default (info); a test that reads debug lines asks for them.
  */
-const baseEnv = { HOST: '127.0.0.1', AWS_EC2_METADATA_DISABLED: 'true' };
+const baseEnv = { ...runEnvironment, HOST: '127.0.0.1', AWS_EC2_METADATA_DISABLED: 'true' };
 
 export async function spawnService(options: SpawnOptions = {}): Promise<ServiceProcess> {
   const port = Number(options.env?.PORT ?? (await freePort()));
