@@ -21,7 +21,7 @@ const staleMode = job.staleIfErrorMs > 0;
 let knownEtag: string | undefined;
 /** The main thread holds an object it can go on serving if a fetch fails. */
 let holdsObject = false;
-/** The body's SHA-256 (hex) in CACHE_FILE, for the confirmation of unchanged fetches. */
+/** The body's SHA-256 (base64) in CACHE_FILE, for the confirmation of unchanged fetches. */
 let cachedSha256: string | undefined;
 
 function post(message: WorkerToMain): void {

@@ -30,7 +30,8 @@ export type MainToServing =
 export type ServingToMain =
   | { type: 'listening'; address: unknown }
   | { type: 'listen-failed'; code: string | undefined; message: string }
-  | { type: 'closed' }
+  /** The listening socket failed after it opened (EMFILE on accept, ...): a warning. */
+  | { type: 'socket-error'; message: string }
   /** A scrape landed on this thread: the main thread owns the registry. */
   | { type: 'metrics'; id: number }
   /** POST /refresh landed here; `answered` once its outcome has been sent. */

@@ -65,7 +65,7 @@ const http = createHttpServer(
   }),
   {
     ...job.listen,
-    onError: (error) => post({ type: 'listen-failed', code: error.code, message: `listening socket error: ${error.message}` }),
+    onError: (error) => post({ type: 'socket-error', message: `listening socket error: ${error.message}` }),
   },
 );
 
@@ -89,10 +89,8 @@ port.on('message', (message: MainToServing) => {
       break;
     }
     case 'close':
-      void http.close().then(() => {
-        post({ type: 'closed' });
-        port.close(); // nothing else holds the thread's event loop: it ends
-      });
+      // Once closed, nothing else holds the thread's event loop: it ends (the main thread sees 'exit').
+      void http.close().then(() => port.close());
       break;
     case 'metrics':
       scrapes.get(message.id)?.({ contentType: message.contentType, text: message.text });

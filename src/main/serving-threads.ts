@@ -44,18 +44,18 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
     const worker = new Worker(options.entry, { workerData: { ...options.jobOf(index), stoppingFlag }, name: `http-${index}` });
     const send = (message: MainToServing) => worker.postMessage(message);
     const refreshes = new Map<number, RefreshRequest>();
-    let listening = false;
     listens.push(
       new Promise<void>((resolve, reject) => {
         worker.on('message', (message: ServingToMain) => {
           switch (message.type) {
             case 'listening':
-              listening = true;
               resolve();
               break;
             case 'listen-failed':
-              if (listening) options.socketError(`serving thread ${index}: ${message.message}`);
-              else reject(Object.assign(new Error(message.message), { code: message.code }));
+              reject(Object.assign(new Error(message.message), { code: message.code }));
+              break;
+            case 'socket-error':
+              options.socketError(`serving thread ${index}: ${message.message}`);
               break;
             case 'metrics':
               void options.scrape().then(({ contentType, text }) => send({ type: 'metrics', id: message.id, contentType, text }));
@@ -72,8 +72,6 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
               break;
             case 'access':
               options.accessLog(message.entry);
-              break;
-            case 'closed':
               break;
           }
         });
