@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are copied in.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
 RUN npm run build
 
@@ -30,4 +31,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "dist/main.js", "--healthcheck"]
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "--expose-gc", "dist/main.js"]
+ENTRYPOINT ["node", "dist/main.js"]

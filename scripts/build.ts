@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// `npm run build`: bundles the three thread entries into dist/ with esbuild (README, "Build").
+//
+//   node scripts/build.ts
+import { build, type Plugin } from 'esbuild';
+import { isBuiltin } from 'node:module';
+import { rmSync } from 'node:fs';
+
+/**
+ * Node's built-in modules are loaded with require(), not import. An ES import of a built-in
+ * builds its namespace from every export, getters included, and some getters load a lot:
+ * `node:http`'s WebSocket loads Node's bundled undici and zlib, `node:crypto`'s webcrypto, and
+ * `node:tls`'s rootCertificates. That cost ~25 ms of start-up in each thread that imports
+ * `node:http`. A module that calls require() reads an export only when the code uses it.
+ */
+const requireBuiltins: Plugin = {
+  name: 'require-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z_:]/ }, ({ path, namespace }) => {
+      if (!isBuiltin(path)) return undefined;
+      // The require() below is the built-in itself (the banner's require, at run time).
+      if (namespace === 'builtin') return { path, external: true };
+      return { path, namespace: 'builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path }) => ({
+      contents: `module.exports = require(${JSON.stringify(path.startsWith('node:') ? path : `node:${path}`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+const outdir = new URL('../dist/', import.meta.url).pathname;
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: ['src/main.ts', 'src/fetch-worker.ts', 'src/serving-thread.ts'].map((entry) => new URL(`../${entry}`, import.meta.url).pathname),
+  outdir,
+  bundle: true,
+  // What main.ts imports dynamically becomes chunks it loads while the worker starts.
+  splitting: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  // The AWS SDK's ES-module builds, so that unused commands are dropped.
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Bundled CommonJS (pino, prom-client) and the plugin above call require().
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  plugins: [requireBuiltins],
+});
