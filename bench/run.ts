@@ -13,7 +13,9 @@ import { byMessage, spawnService, startService, type ServiceProcess } from '../t
 import { freshBucket, putObject, testStore, type TestStore } from '../test/helpers/store.ts';
 import { objectInStore, serviceWithObject } from '../test/helpers/serving.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
-import { waitFor } from '../test/helpers/wait.ts';
+import { waitFor, withTimeout } from '../test/helpers/wait.ts';
+import { bundle } from '../scripts/build.ts';
+import { runEnvironment } from '../scripts/service-command.ts';
 import { median, runLoad, type LoadResult } from './load.ts';
 import { runWrk, wrkAvailable } from './wrk.ts';
 
@@ -245,6 +247,28 @@ async function refreshIsolation(store: TestStore): Promise<void> {
   );
 }
 
+/**
+ * RSS of bench/floor-main.ts serving `body` once: the least this design can hold (node:http on the
+ * main thread, the AWS SDK in a worker), bundled by the service's own build into a directory of
+ * its own.
+ */
+async function floorRss(body: string): Promise<number> {
+  const directory = temporaryDirectory('floor-');
+  await bundle(['bench/floor-main.ts', 'bench/floor-worker.ts'], directory, '.mjs');
+  const { env } = await objectInStore(body);
+  const child = spawn(process.execPath, [join(directory, 'floor-main.mjs')], {
+    env: { ...process.env, ...runEnvironment, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  onCleanup(() => void child.kill('SIGKILL'));
+  const [line] = (await withTimeout(once(child.stdout!, 'data'), 10_000, 'the memory floor to listen')) as [Buffer];
+  const response = await request(`http://127.0.0.1:${line.toString().trim()}/`);
+  if ((await response.body.text()) !== body) throw new Error('the memory floor answered other bytes');
+  const rss = rssBytes(child.pid!);
+  child.kill('SIGKILL');
+  return rss;
+}
+
 /** 3. Resident memory: idle, holding 64 MiB, and across 300 refreshes of a changing 1 MiB object. */
 async function memory(store: TestStore): Promise<void> {
   const small = await serviceWithObject('small', { LOG_LEVEL: 'info' });
@@ -252,6 +276,13 @@ async function memory(store: TestStore): Promise<void> {
   const idle = rssBytes(small.child.pid!);
   await small.kill();
   record('RSS idle, small object', `${fmt(idle / MiB, 1)} MiB`, 'baseline', undefined);
+  const floor = await floorRss('small');
+  record(
+    'RSS idle floor: node:http server + a worker that fetched once with the AWS SDK (bench/floor-main.ts)',
+    `${fmt(floor / MiB, 1)} MiB; the service holds ${fmt((idle - floor) / MiB, 1)} MiB more`,
+    'reported',
+    undefined,
+  );
 
   const big = await serviceWithObject(Buffer.alloc(64 * MiB, 7), { LOG_LEVEL: 'info' });
   await request(`${big.url}/`).then((r) => r.body.arrayBuffer());

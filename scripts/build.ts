@@ -29,24 +29,35 @@ const requireBuiltins: Plugin = {
   },
 };
 
-const outdir = new URL('../dist/', import.meta.url).pathname;
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: ['src/main.ts', 'src/fetch-worker.ts', 'src/serving-thread.ts'].map((entry) => new URL(`../${entry}`, import.meta.url).pathname),
-  outdir,
-  bundle: true,
-  // What main.ts imports dynamically becomes chunks it loads while the worker starts.
-  splitting: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'esm',
-  // The AWS SDK's ES-module builds, so that unused commands are dropped.
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourcemap: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  // Bundled CommonJS (pino, prom-client) and the plugin above call require().
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  plugins: [requireBuiltins],
-});
+/**
+ * Bundles `entries` (paths from the repository root) into `outdir` as the service is built; the
+ * bench builds its memory floor the same way.
+ */
+export async function bundle(entries: string[], outdir: string, outExtension = '.js'): Promise<void> {
+  await build({
+    entryPoints: entries.map((entry) => new URL(`../${entry}`, import.meta.url).pathname),
+    outdir,
+    outExtension: { '.js': outExtension },
+    bundle: true,
+    // What main.ts imports dynamically becomes chunks it loads while the worker starts.
+    splitting: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    // The AWS SDK's ES-module builds, so that unused commands are dropped.
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    // Bundled CommonJS (pino, prom-client) and the plugin above call require().
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    plugins: [requireBuiltins],
+  });
+}
+
+if (import.meta.main) {
+  const outdir = new URL('../dist/', import.meta.url).pathname;
+  rmSync(outdir, { recursive: true, force: true });
+  await bundle(['src/main.ts', 'src/fetch-worker.ts', 'src/serving-thread.ts'], outdir);
+}

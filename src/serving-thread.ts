@@ -10,7 +10,7 @@ import type { MetricsText } from './http/ops-endpoints.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import type { RefreshOutcome, RefreshRequest } from './main/refresh-requests.ts';
 import type { MainToServing, ServingJob, ServingToMain } from './serving-protocol.ts';
-import { releaseDeadBuffer } from './shared/release-memory.ts';
+import { releaseDeadBuffer, releaseStartUpMemory } from './shared/release-memory.ts';
 import { RequestCounter } from './shared/request-counters.ts';
 
 if (parentPort === null) throw new Error('serving-thread must run as a worker thread');
@@ -102,3 +102,6 @@ port.on('message', (message: MainToServing) => {
       break;
   }
 });
+
+// Loaded, and nothing to serve until the first object arrives.
+releaseStartUpMemory();

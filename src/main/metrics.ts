@@ -3,7 +3,13 @@
 // counters only when scraped. Nothing here changes when scraped: two scrapers (or an outside
 // client) see the same cumulative series.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import type { Metric } from 'prom-client';
+// One by one: prom-client's index also loads its Pushgateway and cluster aggregator, and with them
+// node:https, node:zlib and node:cluster (README "Memory").
+import Counter from 'prom-client/lib/counter.js';
+import collectDefaultMetrics from 'prom-client/lib/defaultMetrics.js';
+import Gauge from 'prom-client/lib/gauge.js';
+import Registry from 'prom-client/lib/registry.js';
 import { RequestCounter, countedRequests, requestCounterMemory } from '../shared/request-counters.ts';
 
 const prefix = 's3_object_cache_';
