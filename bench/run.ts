@@ -498,7 +498,7 @@ async function threads(): Promise<void> {
   if (peer === undefined) record('Go+Gin peer', `skipped: ${'skipped' in go ? go.skipped : ''}`, 'n/a', undefined);
 
   const seconds = quick ? 1 : 3;
-  const pairs = quick ? 1 : 5;
+  const pairs = quick ? 1 : 7;
   const measure = (url: string, connections: number) => runWrk(url, connections, seconds, '1');
   for (const connections of [50, 200]) {
     const arms: Record<string, string> = { one: `${one.url}/`, two: `${two.url}/`, baseline: baseline.url, ...(peer && { go: peer.url }) };
@@ -528,7 +528,15 @@ async function threads(): Promise<void> {
     raw[`threads_${connections}`] = results;
     const rps = (arm: string) => median(results[arm]!.map((r) => r.requestsPerSecond));
     const p99 = (arm: string) => median(results[arm]!.map((r) => r.p99Ms));
-    const ratio = (a: string, b: string) => ({ rps: rps(a) / rps(b), p99: p99(a) / p99(b) });
+    // Each round's ratio compares arms measured seconds apart; the median of those cancels the
+    // VM's drift, which a ratio of medians taken minutes apart does not (README "Performance").
+    const ratio = (a: string, b: string) => {
+      const rounds = results[a]!.map((result, round) => ({ a: result, b: results[b]![round]! }));
+      return {
+        rps: median(rounds.map((pair) => pair.a.requestsPerSecond / pair.b.requestsPerSecond)),
+        p99: median(rounds.map((pair) => pair.a.p99Ms / pair.b.p99Ms)),
+      };
+    };
     const twoOverOne = ratio('two', 'one');
     record(
       `HTTP_THREADS=2 / HTTP_THREADS=1 at ${connections} connections: req/s, p99`,
