@@ -256,7 +256,7 @@ async function floorRss(body: string): Promise<number> {
   const directory = temporaryDirectory('floor-');
   await bundle(['bench/floor-main.ts', 'bench/floor-worker.ts'], directory, '.mjs');
   const { env } = await objectInStore(body);
-  const child = spawn(process.execPath, [join(directory, 'floor-main.mjs')], {
+  const child = spawn(process.execPath, ['--expose-gc', join(directory, 'floor-main.mjs')], {
     env: { ...process.env, ...runEnvironment, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

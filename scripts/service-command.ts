@@ -10,5 +10,5 @@ export const serviceEntry = new URL('../dist/main.js', import.meta.url).pathname
 export const runEnvironment = { MALLOC_MMAP_THRESHOLD_: '65536' } as const;
 
 export function serviceArgs(args: readonly string[] = []): string[] {
-  return [serviceEntry, ...args];
+  return ['--expose-gc', serviceEntry, ...args];
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=65536 node
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=65536 node --expose-gc
 // Main thread entry: configuration, then the fetch worker, then (after the first object arrived)
 // the HTTP listeners. `run()` resolves to the exit code; process-fate.ts owns the exits that
 // cannot wait for it (internal fault, stop deadline, second signal).

@@ -7,8 +7,12 @@
 // once: a pause of a few milliseconds, once a refresh interval. Large bodies are left to V8, so
 // that their refreshes never pause the main thread (bench: "event-loop delay during 64 MiB
 // refreshes").
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+//
+// gc() exists only when node was started with --expose-gc (a process-wide flag that every thread
+// sees): the bin, `npm start`, the Dockerfile and the systemd unit pass it; without it V8 decides.
+// Fetching gc() at run time instead (the flag on just long enough to create a context that has
+// it) saved ~25 ms of start-up per thread, but a second context in a serving thread's isolate cost
+// ~20% of its throughput once it had been idle a few seconds (README, "Memory").
 
 interface CollectOptions {
   type: 'major' | 'minor';
@@ -16,39 +20,9 @@ interface CollectOptions {
   /** 'last-resort': V8's collection for low memory, several full ones that also return pages. */
   flavor: 'regular' | 'last-resort';
 }
-type Collect = (options?: CollectOptions) => void;
 
-/**
- * V8's gc(), fetched the first time a thread needs it. `--expose-gc` on the command line would
- * give it at once, but any V8 flag off its default makes V8 reject the code cache Node ships for
- * its own modules, and every thread then starts ~25 ms slower (bench "start-up"). So the flag is
- * on only while a fresh context is made to hand the function out, and off again right after.
- * Node documents changing V8 flags after start-up as unpredictable in general; this flag is read
- * only when a context is created. If another thread switched it off in between, the context has
- * no gc(): undefined, and the next call tries again. A `gc` already global (node --expose-gc) is
- * used as is.
- */
-function fetchGc(): Collect | undefined {
-  const global = (globalThis as { gc?: Collect }).gc;
-  if (global !== undefined) return global;
-  setFlagsFromString('--expose-gc');
-  try {
-    const candidate: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
-    return typeof candidate === 'function' ? (candidate as Collect) : undefined;
-  } finally {
-    setFlagsFromString('--no-expose-gc');
-  }
-}
-
-let gc: Collect | undefined;
+const gc = (globalThis as { gc?: (options?: CollectOptions) => void }).gc;
 const lastResort: CollectOptions = { type: 'major', execution: 'sync', flavor: 'last-resort' };
-
-function collect(options?: CollectOptions): void {
-  gc ??= fetchGc();
-  // Not gc(undefined): V8 reads an argument it cannot parse as "do nothing".
-  if (options === undefined) gc?.();
-  else gc?.(options);
-}
 
 /**
  * Collects everything and gives the freed pages back to the system: V8 keeps what a thread
@@ -58,14 +32,15 @@ function collect(options?: CollectOptions): void {
  * serve yet.
  */
 export function releaseStartUpMemory(): void {
-  collect(lastResort);
+  gc?.(lastResort);
 }
 
 const leftToV8Bytes = 32 * 1024 * 1024;
 
 /** On a serving thread: reports a body of `bytes` that just became garbage. */
 export function releaseDeadBuffer(bytes: number): void {
-  if (bytes < leftToV8Bytes) collect();
+  // gc() bare: V8 reads an argument it cannot parse, undefined included, as "do nothing".
+  if (bytes < leftToV8Bytes) gc?.();
 }
 
 /**
@@ -75,5 +50,5 @@ export function releaseDeadBuffer(bytes: number): void {
  * object held about 1.7 times its size for a while: bench "RSS holding a 64 MiB").
  */
 export function collectGarbage(): void {
-  collect(lastResort);
+  gc?.(lastResort);
 }
