@@ -51,11 +51,17 @@ function rssBytes(pid: number): number {
 }
 
 /**
- * Starts one of the bench's helper servers (bench/NAME.ts) as a child process; resolves with the
- * first line it prints (its port or endpoint) and a stop that the cleanup also runs.
+ * Starts a helper server (a script, with `nodeArgs` and `env` added to the bench's own) as a child
+ * process; resolves with the first line it prints (its port or endpoint), its pid, and a stop that
+ * the cleanup also runs.
  */
-async function startHelper(name: string, args: string[]): Promise<{ firstLine: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [new URL(`./${name}.ts`, import.meta.url).pathname, ...args], {
+async function startHelper(
+  script: string,
+  args: string[],
+  { nodeArgs = [], env = {} }: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+): Promise<{ firstLine: string; pid: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');
@@ -65,9 +71,11 @@ async function startHelper(name: string, args: string[]): Promise<{ firstLine: s
     await exited;
   };
   onCleanup(stop);
-  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-  return { firstLine: chunk.toString().trim(), stop };
+  const [chunk] = (await withTimeout(once(child.stdout, 'data'), 10_000, `${script} to print its address`)) as [Buffer];
+  return { firstLine: chunk.toString().trim(), pid: child.pid!, stop };
 }
+
+const benchScript = (name: string) => new URL(`./${name}.ts`, import.meta.url).pathname;
 
 /** The baseline answering `body` with the headers the service sends for it (node adds its own). */
 async function startBaseline(body: string, serviceUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -75,7 +83,7 @@ async function startBaseline(body: string, serviceUrl: string): Promise<{ url: s
   await sample.body.arrayBuffer();
   const ownHeaders = new Set(['date', 'connection', 'keep-alive']);
   const headers = Object.entries(sample.headers).flatMap(([name, value]) => (ownHeaders.has(name) ? [] : [name, String(value)]));
-  const { firstLine, stop } = await startHelper('baseline-server', [body, JSON.stringify(headers)]);
+  const { firstLine, stop } = await startHelper(benchScript('baseline-server'), [body, JSON.stringify(headers)]);
   return { url: `http://127.0.0.1:${firstLine}/`, stop };
 }
 
@@ -110,7 +118,7 @@ function processTree(root: number): number[] {
 
 /** Starts bench/changing-object-store.ts; resolves with the service's environment for it. */
 async function changingObject(store: TestStore, size: number, changeMs: number) {
-  const { firstLine, stop } = await startHelper('changing-object-store', [String(size), String(changeMs)]);
+  const { firstLine, stop } = await startHelper(benchScript('changing-object-store'), [String(size), String(changeMs)]);
   return { env: { ...store.serviceEnv, S3_ENDPOINT: firstLine, S3_BUCKET: 'bench' }, stop };
 }
 
@@ -256,16 +264,11 @@ async function floorRss(body: string): Promise<number> {
   const directory = temporaryDirectory('floor-');
   await bundle(['bench/floor-main.ts', 'bench/floor-worker.ts'], directory, '.mjs');
   const { env } = await objectInStore(body);
-  const child = spawn(process.execPath, ['--expose-gc', join(directory, 'floor-main.mjs')], {
-    env: { ...process.env, ...runEnvironment, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  onCleanup(() => void child.kill('SIGKILL'));
-  const [line] = (await withTimeout(once(child.stdout!, 'data'), 10_000, 'the memory floor to listen')) as [Buffer];
-  const response = await request(`http://127.0.0.1:${line.toString().trim()}/`);
+  const floor = await startHelper(join(directory, 'floor-main.mjs'), [], { nodeArgs: ['--expose-gc'], env: { ...runEnvironment, ...env } });
+  const response = await request(`http://127.0.0.1:${floor.firstLine}/`);
   if ((await response.body.text()) !== body) throw new Error('the memory floor answered other bytes');
-  const rss = rssBytes(child.pid!);
-  child.kill('SIGKILL');
+  const rss = rssBytes(floor.pid);
+  await floor.stop();
   return rss;
 }
 
