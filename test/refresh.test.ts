@@ -6,10 +6,9 @@ import * as assert from 'uvu/assert';
 import { Agent, request } from 'undici';
 import { metricValue, scrapeMetric } from './helpers/metrics.ts';
 import { byMessage, startService } from './helpers/service.ts';
-import { fixturesClient } from '../scripts/fixtures-client.ts';
 import { objectInStore } from './helpers/serving.ts';
 import { freshBucket, putObject, testStore } from './helpers/store.ts';
-import { startStoreProxy } from './helpers/store-proxy.ts';
+import { readWhileSwapping, versionOf, versionWriter } from './helpers/version-swaps.ts';
 import { waitFor } from './helpers/wait.ts';
 
 test('a new version is served within about one interval', async () => {
@@ -54,48 +53,23 @@ const md5 = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('hex')
 test('concurrent requests during swaps never see a mix of two versions', async () => {
   const store = await testStore();
   const bucket = await freshBucket(store);
-  // s3rver overwrites in place, so the store itself would serve torn objects: give it one
-  // request at a time. A real store replaces objects atomically and needs no help.
-  const proxy = store.replacesAtomically ? undefined : await startStoreProxy(store.serviceEnv.S3_ENDPOINT!);
-  if (proxy) proxy.mode = 'serialise';
-  const endpoint = proxy?.endpoint ?? store.serviceEnv.S3_ENDPOINT!;
-  const writer = fixturesClient(endpoint, store.serviceEnv.AWS_ACCESS_KEY_ID!, store.serviceEnv.AWS_SECRET_ACCESS_KEY!);
-  const versionOf = (n: number) => Buffer.alloc(versionSize, n % 256);
-  await writer.putObject(bucket, 'object.txt', versionOf(0), versionSize);
+  const writer = await versionWriter(store, store.serviceEnv.S3_ENDPOINT!, bucket, versionSize);
+  await putObject(store, bucket, 'object.txt', versionOf(0, versionSize));
   const service = await startService({
-    env: { ...store.serviceEnv, S3_ENDPOINT: endpoint, S3_BUCKET: bucket, REFRESH_INTERVAL: '100ms' },
+    env: { ...store.serviceEnv, S3_ENDPOINT: writer.endpoint, S3_BUCKET: bucket, REFRESH_INTERVAL: '100ms' },
   });
   const agent = new Agent({ connections: 16 });
-  let writing = true;
-  let writes: Promise<void> | undefined;
   try {
-    writes = (async () => {
-      for (let n = 1; writing; n++) await writer.putObject(bucket, 'object.txt', versionOf(n), versionSize);
-    })();
-    const seen = new Set<number>();
-    let checked = 0;
-    const until = performance.now() + 3_000;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (performance.now() < until) {
-          const response = await request(`${service.url}/`, { dispatcher: agent });
-          const body = Buffer.from(await response.body.arrayBuffer());
-          assert.is(body.byteLength, versionSize);
-          assert.is(response.headers['content-length'], String(versionSize));
-          assert.ok(body.every((byte) => byte === body[0]), 'a body mixes two versions');
-          assert.is(response.headers.etag, md5(body), 'the ETag belongs to another version than the body');
-          seen.add(body[0]!);
-          checked++;
-        }
-      }),
-    );
-    writing = false;
-    await writes;
-    assert.ok(seen.size >= 3, `only ${seen.size} versions were served during the run; the test proves nothing`);
+    writer.start();
+    const { versions, checked } = await readWhileSwapping(`${service.url}/`, versionSize, { dispatcher: agent }, (body, headers) => {
+      assert.is(headers['content-length'], String(versionSize));
+      assert.is(headers.etag, md5(body), 'the ETag belongs to another version than the body');
+    });
+    await writer.stop();
+    assert.ok(versions.size >= 3, `only ${versions.size} versions were served during the run; the test proves nothing`);
     assert.ok(checked > 100, `only ${checked} responses checked`);
   } finally {
-    writing = false; // also when an assertion failed: the writer must not run into later tests
-    await writes?.catch(() => undefined);
+    await writer.stop(); // also when an assertion failed: the writer must not run into later tests
     await agent.close();
     await service.kill();
   }

@@ -1,0 +1,74 @@
+// The torn-read tests' two sides: a writer that puts version after version of object.txt (every
+// byte of version n is n % 256) while the service refreshes, and readers that check each body is
+// one whole version.
+import * as assert from 'uvu/assert';
+import { request, type Dispatcher } from 'undici';
+import { fixturesClient } from '../../scripts/fixtures-client.ts';
+import type { TestStore } from './store.ts';
+import { startStoreProxy } from './store-proxy.ts';
+
+export interface VersionWriter {
+  /** Where the service reads from: the store, or the proxy in front of it. */
+  endpoint: string;
+  /** Starts writing versions 1, 2, ... back to back. */
+  start(): void;
+  /** Stops after the write in flight; also after a failed assertion, so no write runs into later tests. */
+  stop(): Promise<void>;
+}
+
+export const versionOf = (version: number, size: number) => Buffer.alloc(size, version % 256);
+
+/**
+ * A writer of `bucket`/object.txt. s3rver overwrites in place, so the store itself would serve torn
+ * objects: it gets one request at a time through a proxy. A real store replaces objects atomically.
+ */
+export async function versionWriter(store: TestStore, storeEndpoint: string, bucket: string, size: number): Promise<VersionWriter> {
+  const proxy = store.replacesAtomically ? undefined : await startStoreProxy(storeEndpoint);
+  if (proxy) proxy.mode = 'serialise';
+  const endpoint = proxy?.endpoint ?? storeEndpoint;
+  const writer = fixturesClient(endpoint, store.serviceEnv.AWS_ACCESS_KEY_ID!, store.serviceEnv.AWS_SECRET_ACCESS_KEY!);
+  let writing = false;
+  let writes: Promise<void> | undefined;
+  return {
+    endpoint,
+    start() {
+      writing = true;
+      writes = (async () => {
+        for (let version = 1; writing; version++) await writer.putObject(bucket, 'object.txt', versionOf(version, size), size);
+      })();
+    },
+    async stop() {
+      writing = false;
+      await writes?.catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * GETs `url` from 16 clients at once for 3 s, asserting that each body is `size` bytes of one
+ * version, and `check` on each response. Resolves with the versions seen and the responses checked.
+ */
+export async function readWhileSwapping(
+  url: string,
+  size: number,
+  options: { dispatcher?: Dispatcher; reset?: boolean },
+  check: (body: Buffer, headers: Record<string, string | string[] | undefined>) => void = () => undefined,
+): Promise<{ versions: Set<number>; checked: number }> {
+  const versions = new Set<number>();
+  let checked = 0;
+  const until = performance.now() + 3_000;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (performance.now() < until) {
+        const response = await request(url, options);
+        const body = Buffer.from(await response.body.arrayBuffer());
+        assert.is(body.byteLength, size);
+        assert.ok(body.every((byte) => byte === body[0]), 'a body mixes two versions');
+        check(body, response.headers);
+        versions.add(body[0]!);
+        checked++;
+      }
+    }),
+  );
+  return { versions, checked };
+}
