@@ -11,7 +11,10 @@
 #   scripts/ceph-rgw.sh gateway-start DIR      recovery: start it again, data intact
 #   scripts/ceph-rgw.sh gateway-pause DIR      SIGSTOP: connections accepted, never answered
 #   scripts/ceph-rgw.sh gateway-resume DIR
+#   scripts/ceph-rgw.sh gateway-ensure DIR     the gateway running and answering, whatever was done to it
 #
+# The daemons run in sessions of their own (setsid), as daemons do: whoever started them (a
+# terminal, a test file) can end without taking them along; `stop` and `destroy` end them.
 # Every wait is bounded; daemon logs go to DIR/log/. Facts behind the settings: README "Stores".
 set -euo pipefail
 
@@ -23,7 +26,7 @@ dir=${2:-}
 mon_port='' osd_port_min='' osd_port_max='' rgw_port=''
 
 die() { echo "ceph-rgw.sh: $*" >&2; exit 1; }
-[[ -n $command && -n $dir ]] || die "usage: ceph-rgw.sh start|env|stop|destroy|gateway-stop|gateway-start|gateway-pause|gateway-resume DIR"
+[[ -n $command && -n $dir ]] || die "usage: ceph-rgw.sh start|env|stop|destroy|gateway-stop|gateway-start|gateway-pause|gateway-resume|gateway-ensure DIR"
 
 conf() { echo "$dir/ceph.conf"; }
 # Without a mgr some commands hang: every ceph call is bounded.
@@ -63,10 +66,12 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ceph-mon ceph-osd radosgw >&2
 }
 
-# Runs a daemon in the foreground of a background job, with its PID in DIR/run/NAME.pid.
+# Runs a daemon in the foreground of a background job, in a session of its own, with its PID in
+# DIR/run/NAME.pid (a background job of this script leads no process group, so setsid execs the
+# daemon in place: $! is the daemon).
 start_daemon() {
   local name=$1; shift
-  "$@" >"$dir/log/$name.out" 2>&1 &
+  setsid "$@" >"$dir/log/$name.out" 2>&1 </dev/null &
   echo $! >"$dir/run/$name.pid"
 }
 
@@ -246,6 +251,31 @@ stop_all() {
   for name in client.rgw.a ceph-osd ceph-mon; do stop_daemon "$name"; done
 }
 
+# For destroy: the data goes with the directory, so nothing needs a graceful stop (each daemon
+# takes 1.5-2 s to end on SIGTERM).
+kill_all() {
+  local pids=() name
+  for name in client.rgw.a ceph-osd ceph-mon; do
+    [[ -f $dir/run/$name.pid ]] && pids+=("$(<"$dir/run/$name.pid")")
+  done
+  ((${#pids[@]} > 0)) || return 0
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  local deadline=$((SECONDS + 10))
+  while kill -0 "${pids[@]}" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
+  rm -f "$dir"/run/*.pid
+}
+
+# Whatever a test did to the gateway (stopped, paused), it is running and answering afterwards.
+ensure_gateway() {
+  local pid_file="$dir/run/client.rgw.a.pid"
+  if [[ -f $pid_file ]] && kill -0 "$(<"$pid_file")" 2>/dev/null; then
+    kill -CONT "$(<"$pid_file")"
+    wait_until "$boot_timeout" "the gateway to answer" gateway_answers
+  else
+    start_gateway
+  fi
+}
+
 case $command in
   start) start "$@" ;;
   env) print_env ;;
@@ -253,12 +283,13 @@ case $command in
   destroy)
     [[ -d $dir ]] || exit 0
     [[ -f $dir/$marker ]] || die "$dir was not made by this script: refusing to remove it"
-    stop_all
+    kill_all
     rm -rf "$dir"
     ;;
   gateway-stop) stop_daemon client.rgw.a ;;
   gateway-start) start_gateway ;;
   gateway-pause) signal_daemon client.rgw.a STOP ;;
   gateway-resume) signal_daemon client.rgw.a CONT ;;
+  gateway-ensure) ensure_gateway ;;
   *) die "unknown command $command" ;;
 esac

@@ -20,7 +20,14 @@ export async function startS3rver(directory: string, buckets: string[], port = 0
     configureBuckets: buckets.map((name) => ({ name })),
   });
   const address = await store.run();
-  return { endpoint: `http://127.0.0.1:${address.port}`, port: address.port, close: () => store.close() };
+  const close = async () => {
+    const closed = store.close();
+    // A store that stops stops: a client's connection in the middle of a request (a service's
+    // GET, a keep-alive socket about to be reused) does not hold it.
+    store.httpServer?.closeAllConnections();
+    await closed;
+  };
+  return { endpoint: `http://127.0.0.1:${address.port}`, port: address.port, close };
 }
 
 /** The service's environment for a store at `endpoint`, as shell lines `eval` reads. */

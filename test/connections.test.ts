@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { byMessage } from './helpers/service.ts';
 import { serviceWithObject } from './helpers/serving.ts';
+import { programMissing, testUnless } from './helpers/skips.ts';
 import { waitFor, withTimeout } from './helpers/wait.ts';
 
 function openSocket(port: number): Promise<Socket> {
@@ -57,7 +58,7 @@ test('an idle keep-alive connection is closed after KEEPALIVE_TIMEOUT', async ()
   }
 });
 
-test('past MAX_CONNECTIONS (from ulimit -n 128) new connections are closed; refreshes go on; it serves again after', async () => {
+testUnless(programMissing('prlimit', 'apt-get install util-linux'))('past MAX_CONNECTIONS (from ulimit -n 128) new connections are closed; refreshes go on; it serves again after', async () => {
   const service = await serviceWithObject('still here', { REFRESH_INTERVAL: '200ms', LOG_LEVEL: 'debug' }, {
     wrapper: ['prlimit', '--nofile=128:128', '--'],
   });

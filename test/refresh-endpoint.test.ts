@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { runScript } from './helpers/scripts.ts';
 import { byMessage, startService, type ServiceProcess } from './helpers/service.ts';
 import { objectInStore } from './helpers/serving.ts';
+import { needsCeph, testUnless } from './helpers/skips.ts';
 import { testStore } from './helpers/store.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -81,8 +82,7 @@ test('the token appears in no log line, the debug access log included (query and
 });
 
 const store = await testStore();
-// Only Ceph RGW sends bucket notifications.
-const pushTest = store.kind === 'ceph' ? test : test.skip;
+const pushTest = testUnless(needsCeph('needs bucket notifications, which only Ceph RGW sends', store.kind));
 
 /** A service refreshed by the store's notifications, with the default 60 s interval. */
 async function notifiedService(content: string, extra: Record<string, string> = {}) {

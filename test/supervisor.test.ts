@@ -12,6 +12,7 @@ import { runEnvironment, serviceArgs } from '../scripts/service-command.ts';
 import { onCleanup, temporaryDirectory } from './helpers/cleanup.ts';
 import { freePort } from './helpers/net.ts';
 import { objectInStore } from './helpers/serving.ts';
+import { programMissing, testUnless } from './helpers/skips.ts';
 import { putObject } from './helpers/store.ts';
 import { waitFor, withTimeout } from './helpers/wait.ts';
 
@@ -64,7 +65,7 @@ async function body(url: string): Promise<string | undefined> {
   }
 }
 
-test('supervisord restarts the service through a store outage until it serves again', async () => {
+testUnless(programMissing('supervisord', 'apt-get install supervisor'))('supervisord restarts the service through a store outage until it serves again', async () => {
   const { store, bucket, env: storeEnv } = await objectInStore('before the outage');
   const directory = temporaryDirectory('supervisor');
   const port = await freePort();
@@ -95,6 +96,7 @@ test('supervisord restarts the service through a store outage until it serves ag
     await withTimeout(exited, 15_000, 'supervisord to stop');
   };
   onCleanup(stopSupervisord);
+  await once(supervisord, 'spawn'); // rejects with the error when it cannot be started
   const failedExit = /exited: s3-object-cache \(exit status 1; not expected\)/;
 
   await waitFor('the supervised service to serve', async () => (await body(url)) === 'before the outage', 15_000);

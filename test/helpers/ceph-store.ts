@@ -1,15 +1,15 @@
-// A real Ceph RADOS Gateway, booted from nothing by scripts/ceph-rgw.sh for the whole run;
-// outages go through scripts/store-fault.sh, which stops or pauses only the gateway.
+// A real Ceph RADOS Gateway: the cluster test/run.ts booted for the run (TEST_CEPH_DIR, see
+// test/runner/shared-ceph.ts); outages go through scripts/store-fault.sh, which stops or pauses
+// only the gateway.
 import { readFile } from 'node:fs/promises';
-import { onCleanup, temporaryDirectory } from './cleanup.ts';
 import { readExports, runScript } from './scripts.ts';
 import { fixturesClient } from '../../scripts/fixtures-client.ts';
 import type { TestStore } from './store.ts';
 
-export async function startCephStore(): Promise<TestStore> {
-  const directory = `${temporaryDirectory('ceph')}/cluster`;
-  onCleanup(() => runScript('ceph-rgw.sh', ['destroy', directory]).then(() => undefined));
-  const env = readExports(await runScript('ceph-rgw.sh', ['start', directory], 180_000));
+export async function cephStore(): Promise<TestStore> {
+  const directory = process.env.TEST_CEPH_DIR;
+  if (directory === undefined) throw new Error('TEST_STORE=ceph uses the cluster that test/run.ts boots: run the tests with npm test');
+  const env = readExports(await runScript('ceph-rgw.sh', ['env', directory]));
   const fault = (action: string) => runScript('store-fault.sh', ['--ceph', directory, action]);
   const { CEPH_OUTSIDER_ACCESS_KEY_ID, CEPH_OUTSIDER_SECRET_ACCESS_KEY, CEPH_RGW_LOG, ...serviceEnv } = env;
 
@@ -35,6 +35,5 @@ export async function startCephStore(): Promise<TestStore> {
         notModified: statuses.filter((status) => status === '304').length,
       };
     },
-    close: async () => void (await runScript('ceph-rgw.sh', ['destroy', directory])),
   };
 }

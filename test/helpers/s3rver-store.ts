@@ -48,6 +48,5 @@ export async function startS3rverStore(): Promise<TestStore> {
     start: async () => void (await fault('start')),
     pause: async () => void (await fault('pause')),
     resume: async () => void (await fault('resume')),
-    close,
   };
 }

@@ -1,7 +1,7 @@
 // The S3-compatible store the tests run against, chosen by TEST_STORE (s3rver, the default, or
 // ceph). Both run as real processes over TCP and offer the same operations, including outages.
 import type { Client } from 'minio';
-import { startCephStore } from './ceph-store.ts';
+import { cephStore } from './ceph-store.ts';
 import { startS3rverStore } from './s3rver-store.ts';
 
 export interface TestStore {
@@ -24,14 +24,13 @@ export interface TestStore {
   resume(): Promise<void>;
   /** Gets (GETs with a body, 304s) the store served for `key` since it started, where it can tell. */
   getCounts?(key: string): Promise<{ withBody: number; notModified: number }>;
-  close(): Promise<void>;
 }
 
 let shared: Promise<TestStore> | undefined;
 
-/** The run's one store, started on first use; the runner closes it at the end. */
+/** The file's store, started on first use (s3rver: one per file; Ceph: the run's, booted by the runner). */
 export function testStore(): Promise<TestStore> {
-  shared ??= (process.env.TEST_STORE ?? 's3rver') === 'ceph' ? startCephStore() : startS3rverStore();
+  shared ??= (process.env.TEST_STORE ?? 's3rver') === 'ceph' ? cephStore() : startS3rverStore();
   return shared;
 }
 
