@@ -4,9 +4,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** A rule that forbids importing `groups` (type-only imports stay allowed: they vanish at build). */
+/**
+ * A rule that forbids importing `groups`. Type-only imports stay allowed unless a group says
+ * otherwise: they vanish at build, so they cost no thread anything.
+ */
 const forbid = (groups) => ({
-  'no-restricted-imports': ['error', { patterns: groups.map((group) => ({ ...group, allowTypeImports: true })) }],
+  'no-restricted-imports': ['error', { patterns: groups.map((group) => ({ allowTypeImports: true, ...group })) }],
 });
 
 /** What only the main and serving threads may load: the fetch worker's bundle must stay small. */
@@ -23,6 +26,15 @@ const workerOnly = {
 const mainOnly = {
   group: ['pino', 'prom-client', '**/main/logger.ts', '**/main/metrics.ts', '**/main/worker-events.ts'],
   message: 'a serving thread must not load the logger or metrics: it posts to the main thread, which owns them',
+};
+/**
+ * The main thread's folder, seen from everywhere else: not even its types. What several threads
+ * share is named in the protocol files, so every arrow between thread folders points there.
+ */
+const mainFolder = {
+  group: ['**/main/*'],
+  allowTypeImports: false,
+  message: 'only the main thread imports src/main/, types included: put shared vocabulary in src/protocol.ts or src/serving-protocol.ts',
 };
 /** What src/main.ts loads later on purpose, while the worker starts (code splitting). */
 const loadedLater = {
@@ -48,9 +60,9 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  { files: ['src/fetch-worker.ts', 'src/worker/**', 'src/protocol.ts', 'src/shared/**'], rules: forbid([servingOnly]) },
+  { files: ['src/fetch-worker.ts', 'src/worker/**', 'src/protocol.ts', 'src/shared/**'], rules: forbid([servingOnly, mainFolder]) },
   { files: ['src/main/**'], rules: forbid([workerOnly]) },
-  { files: ['src/http/**'], rules: forbid([workerOnly, mainOnly]) },
+  { files: ['src/http/**'], rules: forbid([workerOnly, mainOnly, mainFolder]) },
   { files: ['src/main.ts'], rules: forbid([workerOnly, loadedLater]) },
-  { files: ['src/serving-thread.ts'], rules: forbid([workerOnly, mainOnly]) },
+  { files: ['src/serving-thread.ts', 'src/serving-protocol.ts'], rules: forbid([workerOnly, mainOnly, mainFolder]) },
 );

@@ -23,7 +23,8 @@ const service = spawn(process.execPath, serviceArgs(process.argv.slice(2)), {
   // Its own process group: Ctrl-C reaches only this script, which forwards exactly one signal
   // (a second one would make the service skip its graceful stop).
   detached: true,
-  env: { ...process.env, ...runEnvironment, ...serviceEnvironment(store.endpoint) },
+  // Readable lines for a person at a terminal; LOG_FORMAT=json in the environment still wins.
+  env: { LOG_FORMAT: 'pretty', ...process.env, ...runEnvironment, ...serviceEnvironment(store.endpoint) },
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => service.kill(signal));
 

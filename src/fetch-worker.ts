@@ -9,6 +9,7 @@ import type { FetchJob, MainToWorker, WorkerToMain } from './protocol.ts';
 import { collectGarbage } from './shared/release-memory.ts';
 import { CacheFileError, confirmCopy, readCopy, storeCopy } from './worker/cache-file.ts';
 import { describeFetchError } from './worker/fetch-failure.ts';
+import { lastModifiedIsStrong, type DatedVersion } from './worker/last-modified.ts';
 import { RefreshLoop, type FetchOutcome } from './worker/refresh-loop.ts';
 import { encodedVariants, sha256Of } from './worker/representations.ts';
 import { createS3Client, fetchObject, type StoreObject } from './worker/s3-object-source.ts';
@@ -23,6 +24,8 @@ let knownEtag: string | undefined;
 let holdsObject = false;
 /** The body's SHA-256 (base64) in CACHE_FILE, for the confirmation of unchanged fetches. */
 let cachedSha256: string | undefined;
+/** The version posted last, whose date the next one's is compared with. */
+let postedVersion: DatedVersion | undefined;
 
 function post(message: WorkerToMain): void {
   port.postMessage(message);
@@ -44,7 +47,10 @@ interface ChangedReport {
 /** Compressed variants, then the message (the bytes are shared, not copied). */
 async function postChanged(object: StoreObject, report: ChangedReport, confirmedAt: number, fromCacheFile: boolean) {
   const startedAt = performance.now();
-  const fetched = { ...object, sha256: report.sha256, variants: await encodedVariants(object.body, object.contentType, job) };
+  const { sha256 } = report;
+  const lastModifiedStrong = lastModifiedIsStrong(postedVersion, object.lastModified, sha256);
+  postedVersion = { lastModified: object.lastModified, sha256, lastModifiedStrong };
+  const fetched = { ...object, sha256, lastModifiedStrong, variants: await encodedVariants(object.body, object.contentType, job) };
   const prepareMs = report.digestMs + Math.round(performance.now() - startedAt);
   const { durationMs, answers } = report;
   post({ type: 'changed', object: fetched, durationMs: durationMs + prepareMs, answers, prepareMs, confirmedAt, fromCacheFile });

@@ -7,14 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { CachedObject } from './http/cached-object.ts';
 import type { HttpServer } from './http/http-server.ts';
-import type { AccessLogEntry } from './http/request-handler.ts';
 import { ConfigError, helpText, loadCommand, type Config } from './main/config.ts';
 import { ExitCode } from './main/exit-codes.ts';
-import { startFetchWorker } from './main/fetch-worker-handle.ts';
+import { fetchJobOf, startFetchWorker } from './main/fetch-worker-handle.ts';
 import { writeLogLine } from './main/output.ts';
 import { installProcessFate, type ProcessFate } from './main/process-fate.ts';
 import { RefreshRequests } from './main/refresh-requests.ts';
-import { fetchJobOf } from './protocol.ts';
+import type { AccessLogEntry } from './serving-protocol.ts';
 
 // Built code runs dist/main.js beside dist/fetch-worker.js; source run with Node's type
 // stripping runs src/main.ts beside src/fetch-worker.ts. Both entries sit at the top.
@@ -73,7 +72,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
     { createRequestHandler },
     { releaseStartUpMemory },
   ] = await loadServing();
-  const logger = createLogger(config.logLevel);
+  const logger = await createLogger(config.logLevel, config.logFormat);
   fate.useLogger(logger);
   logger.info({ config: { ...config, refreshToken: config.refreshToken && '(set, not shown)' } }, 'starting');
 
@@ -131,16 +130,16 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
     }),
   );
 
-  fate.onStop(async () => {
+  fate.onStop(async ({ drainDelay }) => {
     lifecycle.stopping = true; // readiness answers 503 from now on, in every thread
     threads?.stopping();
     const workerStopped = worker.stop(workerStopGraceMs);
-    if (lifecycle.servers.length > 0 && config.drainDelayMs > 0) await sleep(config.drainDelayMs);
+    if (drainDelay && lifecycle.servers.length > 0 && config.drainDelayMs > 0) await sleep(config.drainDelayMs);
     await Promise.all([...lifecycle.servers.map((server) => server.close()), threads?.close(), workerStopped]);
   }, config.shutdownTimeoutMs);
   fate.onRefresh(() => {
     logger.info({ bucket: config.bucket, key: config.key }, 'SIGHUP: refreshing now');
-    requestRefresh().answered(); // nobody waits for the outcome
+    requestRefresh(); // nobody waits for the outcome
   });
 
   const cannotListen = (error: unknown, port: number, host: string) => {

@@ -1,28 +1,32 @@
-// Main thread and fetch worker. The messages between them, and the worker's start-up data.
-import type { Config, Encoding } from './main/config.ts';
+// Main thread and fetch worker. The messages between them, the worker's start-up data, and the
+// vocabulary both sides (and the serving code) speak: nothing here imports a thread's own folder.
 
-/** The settings the worker needs; the rest of the configuration stays on the main thread. */
-const fetchJobKeys = [
-  'bucket',
-  'key',
-  'endpoint',
-  'forcePathStyle',
-  'region',
-  'refreshIntervalMs',
-  'fetchTimeoutMs',
-  'maxObjectBytes',
-  'compression',
-  'compressionMaxBytes',
-  'integrityCheck',
-  'staleIfErrorMs',
-  'cacheFile',
-] as const satisfies ReadonlyArray<keyof Config>;
+/** Content codings the worker can prepare (COMPRESSION), in the order HTTP names them. */
+export const encodings = ['br', 'gzip'] as const;
+export type Encoding = (typeof encodings)[number];
 
-/** What the worker needs to know; passed as `workerData`. */
-export type FetchJob = Pick<Config, (typeof fetchJobKeys)[number]>;
-
-export function fetchJobOf(config: Config): FetchJob {
-  return Object.fromEntries(fetchJobKeys.map((key) => [key, config[key]])) as FetchJob;
+/**
+ * The settings the worker needs, passed as `workerData`; the rest of the configuration stays on
+ * the main thread (src/main/config.ts, whose Config the main thread narrows to this).
+ */
+export interface FetchJob {
+  bucket: string;
+  key: string;
+  /** Undefined: AWS S3. */
+  endpoint: string | undefined;
+  forcePathStyle: boolean;
+  /** Undefined: the SDK's chain decides. */
+  region: string | undefined;
+  refreshIntervalMs: number;
+  fetchTimeoutMs: number;
+  maxObjectBytes: number;
+  /** Preferred first; empty: none prepared. */
+  compression: Encoding[];
+  compressionMaxBytes: number;
+  integrityCheck: boolean;
+  /** 0: off. */
+  staleIfErrorMs: number;
+  cacheFile: string | undefined;
 }
 
 /** A compressed form of the body, prepared by the worker; in shared memory, like the body. */
@@ -46,6 +50,11 @@ export interface FetchedObject {
   etag: string | undefined;
   /** Last-Modified as the store sent it; the main thread checks it before serving it. */
   lastModified: string | undefined;
+  /**
+   * False once the worker has seen this Last-Modified on another version (two writes within one
+   * second): If-Range may then not match the date (src/worker/last-modified.ts).
+   */
+  lastModifiedStrong: boolean;
   contentType: string | undefined;
   /** How the body was proven to be what the store holds: `checksum SHA256`, `md5`, `none: ...`, `off`. */
   integrity: string;
@@ -107,6 +116,7 @@ function isFetchedObject(value: unknown): boolean {
     object.variants.every(isEncodedVariant) &&
     isOptionalString(object.etag) &&
     isOptionalString(object.lastModified) &&
+    typeof object.lastModifiedStrong === 'boolean' &&
     isOptionalString(object.contentType)
   );
 }

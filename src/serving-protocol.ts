@@ -1,14 +1,42 @@
-// Main thread and serving threads. What a serving thread is told at start (`workerData`) and the
-// messages between it and the main thread, which owns the object, readiness, metrics and refreshes.
-import type { Config } from './main/config.ts';
-import type { RefreshOutcome } from './main/refresh-requests.ts';
+// Main thread and serving threads. What a serving thread is told at start (`workerData`), the
+// messages between it and the main thread, which owns the object, readiness, metrics and
+// refreshes, and the vocabulary the serving code (src/http/) shares with the main thread.
 import type { FetchedObject } from './protocol.ts';
-import type { AccessLogEntry } from './http/request-handler.ts';
+
+/** Where and how a listener serves (the main thread's Config has each field). */
+export interface ListenJob {
+  port: number;
+  host: string;
+  keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
+  maxConnections: number;
+}
+
+/** What a refresh on demand (POST /refresh, SIGHUP) came to, as its caller is told. */
+export type RefreshOutcome =
+  | { outcome: 'changed' | 'unchanged'; etag: string | undefined; size: number }
+  | { outcome: 'failed'; error: string };
+
+/**
+ * A refresh on demand, answered by the first fetch that begins after it was asked for. Its HTTP
+ * answer is a response in flight like any other: a failure's drain finishes it before the exit.
+ */
+export interface RefreshRequest {
+  outcome: Promise<RefreshOutcome>;
+}
+
+/** One request, for the access log (LOG_LEVEL=debug), which only the main thread writes. */
+export interface AccessLogEntry {
+  method: string | undefined;
+  url: string | undefined;
+  status: number;
+  durationMs: number;
+}
 
 export interface ServingJob {
   /** Its row in the shared request counters (0 is the main thread's). */
   index: number;
-  listen: Pick<Config, 'port' | 'host' | 'keepAliveTimeoutMs' | 'headersTimeoutMs' | 'maxConnections'>;
+  listen: ListenJob;
   cacheControl: string;
   /** Undefined: the operations endpoints are not on this port (OPS_PORT, or OPS_ENDPOINTS=false). */
   opsPrefix: string | undefined;
@@ -34,7 +62,6 @@ export type ServingToMain =
   | { type: 'socket-error'; message: string }
   /** A scrape landed on this thread: the main thread owns the registry. */
   | { type: 'metrics'; id: number }
-  /** POST /refresh landed here; `answered` once its outcome has been sent. */
+  /** POST /refresh landed here. */
   | { type: 'refresh'; id: number }
-  | { type: 'refresh-answered'; id: number }
   | { type: 'access'; entry: AccessLogEntry };

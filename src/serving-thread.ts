@@ -8,8 +8,7 @@ import { toCachedObject, type CachedObject } from './http/cached-object.ts';
 import { createHttpServer } from './http/http-server.ts';
 import type { MetricsText } from './http/ops-endpoints.ts';
 import { createRequestHandler } from './http/request-handler.ts';
-import type { RefreshOutcome, RefreshRequest } from './main/refresh-requests.ts';
-import type { MainToServing, ServingJob, ServingToMain } from './serving-protocol.ts';
+import type { MainToServing, RefreshOutcome, RefreshRequest, ServingJob, ServingToMain } from './serving-protocol.ts';
 import { releaseDeadBuffer, releaseStartUpMemory } from './shared/release-memory.ts';
 import { RequestCounter } from './shared/request-counters.ts';
 
@@ -42,10 +41,7 @@ const scrape = (): Promise<MetricsText> => {
 const requestRefresh = (): RefreshRequest => {
   const id = ++lastId;
   post({ type: 'refresh', id });
-  return {
-    outcome: new Promise((resolve) => refreshes.set(id, resolve)),
-    answered: () => post({ type: 'refresh-answered', id }),
-  };
+  return { outcome: new Promise((resolve) => refreshes.set(id, resolve)) };
 };
 
 const http = createHttpServer(

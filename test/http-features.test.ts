@@ -9,6 +9,8 @@ import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { byMessage, startService, type ServiceProcess } from './helpers/service.ts';
 import { objectInStore } from './helpers/serving.ts';
+import { putObject } from './helpers/store.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const text = Buffer.from(Array.from({ length: 3000 }, (_, line) => `line ${line}: compressible text, again and again\n`).join(''));
 const sha256 = (bytes: Buffer) => `sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`;
@@ -110,6 +112,46 @@ test('If-Range: the current ETag or Last-Modified gets the range; anything else 
     const answer = await get(`${service.url}/`, { range: 'bytes=0-9', 'if-range': ifRange });
     assert.is(answer.status, status, ifRange);
     assert.ok(answer.body.equals(status === 206 ? text.subarray(0, 10) : text), ifRange);
+  }
+});
+
+test('If-Range with a date two versions share (written within one second): the whole new version, never a splice', async () => {
+  const { store, bucket, env } = await objectInStore('version 0');
+  const service = await startService({ env: { ...env, REFRESH_INTERVAL: '100ms' } });
+  const served = async (etag: string) => {
+    const answer = await waitFor(`version ${etag} served`, async () => {
+      const candidate = await get(`${service.url}/`);
+      return candidate.headers.etag === etag && candidate;
+    });
+    return String(answer.headers['last-modified']);
+  };
+  try {
+    // The store dates versions to the second: write A at the start of a second and B right after
+    // it is served, until the two share a date (the store's clock decides; a few tries at most).
+    for (let attempt = 1; ; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000)));
+      const versionA = Buffer.from(`version A${attempt}: `.padEnd(64, 'a'));
+      const versionB = Buffer.from(`version B${attempt}: `.padEnd(64, 'b'));
+      const dateA = await served(await putObject(store, bucket, 'object.txt', versionA));
+      const firstHalf = await get(`${service.url}/`, { range: 'bytes=0-31', 'if-range': dateA });
+      assert.equal([firstHalf.status, firstHalf.body], [206, versionA.subarray(0, 32)], 'a date seen on one version only is strong');
+      const etagB = await putObject(store, bucket, 'object.txt', versionB);
+      const dateB = await served(etagB);
+      if (dateA !== dateB) {
+        assert.ok(attempt < 5, `five tries and the versions never shared a second (${dateA}, ${dateB})`);
+        continue;
+      }
+      // curl -C - with a date: the client holds A's first half and asks for the rest "if unchanged".
+      const rest = await get(`${service.url}/`, { range: 'bytes=32-', 'if-range': dateA });
+      assert.is(rest.status, 200, 'a date two versions share matched If-Range');
+      assert.ok(rest.body.equals(versionB), 'not the whole new version');
+      assert.is(rest.headers.etag, etagB);
+      const byEtag = await get(`${service.url}/`, { range: 'bytes=32-', 'if-range': etagB });
+      assert.equal([byEtag.status, byEtag.body], [206, versionB.subarray(32)], 'If-Range by ETag stays as it is');
+      break;
+    }
+  } finally {
+    await service.kill();
   }
 });
 

@@ -27,6 +27,25 @@ test('start line and failure line redact the userinfo and query of the endpoint'
   assert.match(failure?.msg ?? '', /cannot fetch .* from http:\/\/REDACTED@127\.0\.0\.1/);
 });
 
+test('LOG_FORMAT=pretty: one readable line an event, with the same redaction', async () => {
+  const store = await testStore();
+  const [password, token, refreshToken] = [canary(), canary(), canary()];
+  const closedPort = await freePort();
+  const endpoint = `http://gateway-user:${password}@127.0.0.1:${closedPort}/?token=${token}`;
+  const service = await spawnService({
+    env: { ...store.serviceEnv, S3_ENDPOINT: endpoint, REFRESH_TOKEN: refreshToken, LOG_FORMAT: 'pretty' },
+  });
+  const exit = await service.waitForExit();
+  assert.is(exit.code, 1, service.stderr());
+  const output = service.stderr();
+  for (const secret of [password, token, refreshToken]) assert.not.ok(output.includes(secret), 'a secret was written');
+  const lines = output.trimEnd().split('\n');
+  for (const line of lines) assert.match(line, /^\[\d\d:\d\d:\d\d\.\d{3}\] (INFO|WARN|ERROR|FATAL): \S/, 'not one readable line');
+  assert.match(lines[0]!, /INFO: starting \{"config":"s3:\/\/example\/object\.txt from http:\/\/REDACTED@127\.0\.0\.1:\d+\/\?REDACTED on port \d+/);
+  assert.ok(lines[0]!.length < 200, `the start line is ${lines[0]!.length} characters`);
+  assert.match(output, /ERROR: cannot fetch s3:\/\/example\/object\.txt from http:\/\/REDACTED@127\.0\.0\.1/);
+});
+
 test('the exit-2 line for an invalid endpoint redacts it too', async () => {
   const password = canary();
   const service = await spawnService({ env: { S3_ENDPOINT: `http://user:${password}@store.example:99999` } });

@@ -2,6 +2,7 @@
 // untorn across swaps of shared memory, SIGTERM drains every thread, a thread that dies is an
 // internal fault, metrics count every thread's requests, `auto` follows the CPU affinity mask.
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,6 +11,8 @@ import { temporaryDirectory } from './helpers/cleanup.ts';
 import { metricValue } from './helpers/metrics.ts';
 import { byMessage, spawnService, startService, type ServiceProcess } from './helpers/service.ts';
 import { objectInStore } from './helpers/serving.ts';
+import { cpuQuotaUnavailable, inCpuQuota } from './helpers/cpu-quota.ts';
+import { programMissing, testUnless } from './helpers/skips.ts';
 import { readWhileSwapping, versionOf, versionWriter } from './helpers/version-swaps.ts';
 
 const threads = { HTTP_THREADS: '2' };
@@ -119,12 +122,29 @@ test('a serving thread that dies is an internal fault: exit 70 with one fatal li
   assert.match(fatal[0]!.msg, /^internal fault: serving thread 1 exited unexpectedly/);
 });
 
-test('HTTP_THREADS=auto: the CPUs the affinity mask allows', async () => {
+testUnless(programMissing('taskset', 'apt-get install util-linux'))('HTTP_THREADS=auto: the CPUs the affinity mask allows', async () => {
   const { env } = await objectInStore('x');
   for (const [cpus, expected] of [['0', 1], ['0,1', 2]] as const) {
     const service = await startService({ env: { ...env, HTTP_THREADS: 'auto' }, wrapper: ['taskset', '-c', cpus] });
     try {
       assert.is(service.logs.find(byMessage('listening'))?.httpThreads, expected, `taskset -c ${cpus}`);
+    } finally {
+      await service.kill();
+    }
+  }
+});
+
+testUnless(cpuQuotaUnavailable)('HTTP_THREADS=auto inside a cgroup CPU quota: the quota rounded up, and the start line says why', async () => {
+  const { env } = await objectInStore('x');
+  const mask = availableParallelism();
+  for (const quotaUs of [50_000, 100_000, 150_000]) {
+    const expected = Math.min(mask, Math.ceil(quotaUs / 100_000));
+    const service = await startService({ env: { ...env, HTTP_THREADS: 'auto' }, wrapper: inCpuQuota(quotaUs) });
+    try {
+      assert.is(service.logs.find(byMessage('listening'))?.httpThreads, expected, `quota ${quotaUs} µs per 100 ms`);
+      const { config } = service.logs.find(byMessage('starting')) as unknown as { config: { httpThreadsReason: string } };
+      assert.match(config.httpThreadsReason, `cpu.cfs_quota_us) allows ${Math.ceil(quotaUs / 100_000)}`);
+      assert.match(config.httpThreadsReason, `${mask} CPU`);
     } finally {
       await service.kill();
     }

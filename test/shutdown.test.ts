@@ -1,13 +1,14 @@
 // SIGTERM and SIGINT at any moment stop the process within 5 s with exit code 0: responses in
 // flight are completed, idle and half-sent connections closed, a fetch in flight cancelled.
 import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent, request } from 'undici';
 import { byMessage, spawnService, startService, type Exit, type ServiceProcess } from './helpers/service.ts';
 import { objectInStore, serviceWithObject } from './helpers/serving.ts';
 import { testStore } from './helpers/store.ts';
+import { bodyOf, slowReader } from './helpers/slow-reader.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -29,27 +30,6 @@ async function assertStoppedGracefully(service: ServiceProcess, exit: Exit): Pro
   assert.ok(service.logs.some(byMessage('stopped')), `no "stopped" line; stderr:\n${service.stderr()}`);
   assert.not.ok(service.logs.some((line) => line.msg.includes('forcing exit')), 'the deadline had to force it');
   assert.not.ok(processExists(service.child.pid!), 'the process is still there');
-}
-
-/**
- * A raw HTTP/1.1 client that stops reading after its first chunk until resumed: a stalled reader.
- * It pauses in the data handler itself; pausing later would let loopback deliver a whole 32 MiB
- * body in the meantime, and the server would have nothing left to flush.
- */
-function rawGet(port: number): { socket: Socket; received: () => Buffer; ended: Promise<Buffer> } {
-  const socket = connect(port, '127.0.0.1');
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk) => {
-    if (chunks.length === 0) socket.pause();
-    chunks.push(chunk);
-  });
-  const ended = new Promise<Buffer>((resolve) => socket.once('close', () => resolve(Buffer.concat(chunks))));
-  socket.write('GET / HTTP/1.1\r\nHost: test\r\n\r\n');
-  return { socket, received: () => Buffer.concat(chunks), ended };
-}
-
-function bodyOf(response: Buffer): Buffer {
-  return response.subarray(response.indexOf('\r\n\r\n') + 4);
 }
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -114,7 +94,7 @@ test('SIGTERM with a client holding a half-sent request: exit 0 without waiting 
 test('SIGTERM while a slow reader downloads 32 MiB: the download completes, then exit 0', async () => {
   const object = randomBytes(32 * 1024 * 1024); // more than loopback socket buffers hold
   const service = await serviceWithObject(object);
-  const download = rawGet(service.port);
+  const download = slowReader(service.port);
   try {
     await waitFor('the first bytes of the response', () => download.received().length > 0);
     service.signal('SIGTERM');
@@ -170,7 +150,7 @@ test('SIGTERM under load: exit 0, and no response is cut short', async () => {
 
 test('a second signal exits at once, even with a response still in flight', async () => {
   const service = await serviceWithObject(randomBytes(32 * 1024 * 1024));
-  const download = rawGet(service.port);
+  const download = slowReader(service.port);
   try {
     await waitFor('the first bytes of the response', () => download.received().length > 0);
     // the reader never resumes: the graceful stop cannot finish
@@ -188,7 +168,7 @@ test('a second signal exits at once, even with a response still in flight', asyn
 
 test('the SHUTDOWN_TIMEOUT deadline forces the exit when a client never reads', async () => {
   const service = await serviceWithObject(randomBytes(32 * 1024 * 1024), { SHUTDOWN_TIMEOUT: '1s' });
-  const download = rawGet(service.port);
+  const download = slowReader(service.port);
   try {
     await waitFor('the first bytes of the response', () => download.received().length > 0);
     service.signal('SIGTERM');

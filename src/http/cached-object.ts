@@ -3,8 +3,7 @@
 // needs, computed here once per refresh. A refresh replaces the whole entry, so no response mixes
 // two versions.
 import { validateHeaderValue } from 'node:http';
-import type { Encoding } from '../main/config.ts';
-import type { FetchedObject } from '../protocol.ts';
+import type { Encoding, FetchedObject } from '../protocol.ts';
 import { chooseEncoding } from './negotiation.ts';
 
 export interface Representation {
@@ -28,6 +27,8 @@ export interface CachedObject {
   readonly heldBytes: number;
   readonly lastModified: string | undefined;
   readonly lastModifiedMs: number | undefined;
+  /** Last-Modified where it is a strong validator (If-Range may match it), else undefined. */
+  readonly strongLastModified: string | undefined;
   /** The representation a request's Accept-Encoding selects. */
   select(acceptEncoding: string | undefined): Representation;
 }
@@ -37,6 +38,9 @@ export interface PreparedObject {
   /** Header values from the store that could not be served, each a line for the log. */
   dropped: string[];
 }
+
+/** The body of a 416, whose length every version's 416 headers carry. */
+export const rangeNotSatisfiable = Buffer.from('Range Not Satisfiable\n');
 
 /** Accept-Encoding values seen, remembered per version; a bound keeps odd clients from growing it. */
 const rememberedSelections = 64;
@@ -94,6 +98,8 @@ export function toCachedObject(fetched: FetchedObject, cacheControl: string): Pr
       unsatisfiableHeaders: [
         'Content-Type',
         'text/plain; charset=utf-8',
+        'Content-Length',
+        String(rangeNotSatisfiable.byteLength),
         'Content-Range',
         `bytes */${body.byteLength}`,
         ...(varies ? ['Vary', 'Accept-Encoding'] : []),
@@ -125,6 +131,7 @@ export function toCachedObject(fetched: FetchedObject, cacheControl: string): Pr
       heldBytes: representations.reduce((sum, { body }) => sum + body.byteLength, 0),
       lastModified,
       lastModifiedMs: lastModified === undefined ? undefined : Date.parse(lastModified),
+      strongLastModified: fetched.lastModifiedStrong ? lastModified : undefined,
       select,
     },
     dropped,

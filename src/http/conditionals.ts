@@ -18,15 +18,16 @@ export function notModifiedSince(header: string, lastModifiedMs: number): boolea
 
 /**
  * If-Range: the range applies only if the representation is still the one the client holds: a
- * strong entity tag equal to the current one, or exactly the current Last-Modified date.
+ * strong entity tag equal to the current one, or exactly the current Last-Modified date where that
+ * date is a strong validator (`strongLastModified` undefined: no date matches).
  */
-export function ifRangeHolds(header: string | undefined, etag: string | undefined, lastModified: string | undefined): boolean {
+export function ifRangeHolds(header: string | undefined, etag: string | undefined, strongLastModified: string | undefined): boolean {
   if (header === undefined) return true;
   const value = header.trim();
   if (value.startsWith('"') || value.startsWith('W/')) {
     return etag !== undefined && !etag.startsWith('W/') && value === etag;
   }
-  if (lastModified === undefined) return false;
+  if (strongLastModified === undefined) return false;
   const date = Date.parse(value);
-  return !Number.isNaN(date) && date === Date.parse(lastModified);
+  return !Number.isNaN(date) && date === Date.parse(strongLastModified);
 }

@@ -1,7 +1,7 @@
 // Serving thread. Liveness, readiness, metrics and (with REFRESH_TOKEN) refresh on demand, under a
 // prefix that cannot collide with the object at `/`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RefreshRequest } from '../main/refresh-requests.ts';
+import type { RefreshRequest } from '../serving-protocol.ts';
 import { methodNotAllowed, notFound, plainResponse, send } from './plain-responses.ts';
 import { createRefreshEndpoint } from './refresh-endpoint.ts';
 

@@ -4,7 +4,7 @@
 // once with `?wait=0` (what a store that waits for its notification's answer needs).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RefreshOutcome, RefreshRequest } from '../main/refresh-requests.ts';
+import type { RefreshOutcome, RefreshRequest } from '../serving-protocol.ts';
 import { plainResponse, send } from './plain-responses.ts';
 
 export interface RefreshEndpointOptions {
@@ -42,11 +42,7 @@ export function createRefreshEndpoint({ token, request, count }: RefreshEndpoint
     if (!holdsToken(bearer ?? query.get('token') ?? undefined)) return send(res, unauthorized);
 
     const refresh = request();
-    if (query.get('wait') === '0') {
-      refresh.answered();
-      return sendJson(res, 202, { outcome: 'accepted' });
-    }
-    res.once('close', refresh.answered); // sent, or the caller gave up: either way, answered
+    if (query.get('wait') === '0') return sendJson(res, 202, { outcome: 'accepted' });
     void refresh.outcome.then((outcome) => count(sendJson(res, outcome.outcome === 'failed' ? 502 : 200, outcome)));
     return undefined;
   };

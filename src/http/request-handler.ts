@@ -2,17 +2,11 @@
 // prefix, 404 elsewhere; a listener may serve only one of the two. This is the hot path: no
 // allocation beyond what node:http needs, no logging at info level.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { AccessLogEntry } from '../serving-protocol.ts';
 import type { CachedObject } from './cached-object.ts';
 import { createOpsEndpoints, type OpsEndpointsOptions } from './ops-endpoints.ts';
 import { notFound, send } from './plain-responses.ts';
 import { serveObject } from './serve-object.ts';
-
-export interface AccessLogEntry {
-  method: string | undefined;
-  url: string | undefined;
-  status: number;
-  durationMs: number;
-}
 
 export interface RequestHandlerOptions {
   /** Read once per request: a refresh swaps `current` whole. Undefined: this listener serves no object. */

@@ -2,7 +2,7 @@
 // in RFC 9110 §13.2.2 order (If-None-Match, else If-Modified-Since), then Range with If-Range.
 // Everything but the per-request range headers was computed when the version arrived.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CachedObject, Representation } from './cached-object.ts';
+import { rangeNotSatisfiable, type CachedObject, type Representation } from './cached-object.ts';
 import { ifRangeHolds, matchesIfNoneMatch, notModifiedSince } from './conditionals.ts';
 import { methodNotAllowed, send } from './plain-responses.ts';
 import { planRanges, type ByteRange } from './ranges.ts';
@@ -84,11 +84,11 @@ export function serveObject(object: CachedObject, req: IncomingMessage, res: Ser
   }
 
   // Range is defined for GET only; If-Range that no longer holds means: send it all.
-  if (method === 'GET' && headers.range !== undefined && ifRangeHolds(headers.ifRange, representation.etag, object.lastModified)) {
+  if (method === 'GET' && headers.range !== undefined && ifRangeHolds(headers.ifRange, representation.etag, object.strongLastModified)) {
     const plan = planRanges(headers.range, representation.body.byteLength);
     if (plan.kind === 'unsatisfiable') {
       res.writeHead(416, representation.unsatisfiableHeaders as string[]);
-      res.end('Range Not Satisfiable\n');
+      res.end(rangeNotSatisfiable);
       return 416;
     }
     if (plan.kind === 'parts') {

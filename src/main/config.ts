@@ -2,7 +2,6 @@
 // matching command-line flag (PORT <-> --port); a flag wins over the environment. Each setting's
 // parser gives its field's type, so the table below is the only place a type is stated.
 import { constants as bufferConstants } from 'node:buffer';
-import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   ValueError,
@@ -15,11 +14,15 @@ import {
   parseSize,
   within,
 } from './config-values.ts';
+import { encodings, type Encoding } from '../protocol.ts';
+import { cpuBudget } from './cpu-budget.ts';
 import { ExitCode, exitCodeMeanings } from './exit-codes.ts';
 import { softOpenFileLimit } from './open-file-limit.ts';
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
+export const logFormats = ['json', 'pretty'] as const;
+export type LogFormat = (typeof logFormats)[number];
 
 export class ConfigError extends Error {}
 
@@ -149,10 +152,16 @@ const settings = {
   httpThreads: {
     name: 'HTTP_THREADS',
     defaultValue: '1',
-    description: 'threads serving HTTP on PORT (SO_REUSEPORT, Linux); auto: the CPUs this process may use',
+    description: 'threads serving HTTP on PORT (SO_REUSEPORT, Linux); auto: the CPUs this process may use (affinity mask and cgroup CPU quota)',
     parse: parseThreads,
   },
   logLevel: { name: 'LOG_LEVEL', defaultValue: 'info', description: logLevels.join(', '), parse: oneOf(logLevels) },
+  logFormat: {
+    name: 'LOG_FORMAT',
+    defaultValue: 'json',
+    description: 'json: one JSON object a line, for collectors; pretty: one readable line an event, for people',
+    parse: oneOf(logFormats),
+  },
   opsEndpoints: {
     name: 'OPS_ENDPOINTS',
     defaultValue: 'true',
@@ -183,14 +192,14 @@ type ValueOf<K extends keyof Settings> = ReturnType<Settings[K]['parse']>;
 export type Config = { [K in keyof Settings]: Settings[K] extends { defaultValue: string } ? ValueOf<K> : ValueOf<K> | undefined } & {
   // Derived from other settings when unset.
   forcePathStyle: boolean;
+  /** HTTP_THREADS=auto resolved to a count; `httpThreadsReason` says how. */
+  httpThreads: number;
+  httpThreadsReason: string | undefined;
   opsHost: string;
   maxConnections: number;
 };
 
 export type Command = { command: 'help' } | { command: 'serve' | 'healthcheck'; config: Config };
-
-export const encodings = ['br', 'gzip'] as const;
-export type Encoding = (typeof encodings)[number];
 
 function parseEncodings(raw: string): Encoding[] {
   if (raw.trim() === 'off') return [];
@@ -207,12 +216,19 @@ function parseEncodings(raw: string): Encoding[] {
 /** Most serving threads, a guard against a typo (HTTP_THREADS=1000). */
 const maxThreads = 64;
 
-function parseThreads(raw: string): number {
-  // availableParallelism() follows the CPU affinity mask (taskset, cpusets).
-  if (raw.trim() === 'auto') return Math.min(availableParallelism(), maxThreads);
+function parseThreads(raw: string): number | 'auto' {
+  if (raw.trim() === 'auto') return 'auto';
   const threads = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
   if (!(threads >= 1 && threads <= maxThreads)) throw new ValueError(`use auto or an integer from 1 to ${maxThreads}`);
   return threads;
+}
+
+/** HTTP_THREADS as a count, and why where `auto` chose it. */
+function threadCount(setting: number | 'auto'): { threads: number; reason: string | undefined } {
+  if (setting !== 'auto') return { threads: setting, reason: undefined };
+  const budget = cpuBudget();
+  const capped = budget.cpus > maxThreads ? `; at most ${maxThreads}` : '';
+  return { threads: Math.min(budget.cpus, maxThreads), reason: `auto: ${budget.reason}${capped}` };
 }
 
 function parseToken(raw: string): string {
@@ -285,7 +301,7 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   if (optional(settings.refreshToken) !== undefined && !opsEndpoints) {
     throw invalid('REFRESH_TOKEN is set but OPS_ENDPOINTS is false; the refresh endpoint is one of them');
   }
-  const httpThreads = required(settings.httpThreads);
+  const { threads: httpThreads, reason: httpThreadsReason } = threadCount(required(settings.httpThreads));
   if (httpThreads > 1 && process.platform !== 'linux') {
     throw invalid(`HTTP_THREADS=${httpThreads} needs SO_REUSEPORT as Linux has it; this is ${process.platform}: set HTTP_THREADS=1`);
   }
@@ -311,11 +327,13 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     cacheFile: optional(settings.cacheFile),
     refreshToken: optional(settings.refreshToken),
     httpThreads,
+    httpThreadsReason,
     keepAliveTimeoutMs: required(settings.keepAliveTimeoutMs),
     headersTimeoutMs: required(settings.headersTimeoutMs),
     maxConnections:
       optional(settings.maxConnections) ?? Math.max(1, (softOpenFileLimit() ?? 1024) - reservedFileDescriptors),
     logLevel: required(settings.logLevel),
+    logFormat: required(settings.logFormat),
     opsEndpoints,
     opsPrefix: required(settings.opsPrefix),
     opsPort,

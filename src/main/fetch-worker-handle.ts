@@ -3,6 +3,26 @@
 import { Worker } from 'node:worker_threads';
 import { isWorkerToMain } from '../protocol.ts';
 import type { FetchJob, MainToWorker, WorkerToMain } from '../protocol.ts';
+import type { Config } from './config.ts';
+
+/** The worker's part of the configuration: each field of its job, checked against Config. */
+export function fetchJobOf(config: Config): FetchJob {
+  return {
+    bucket: config.bucket,
+    key: config.key,
+    endpoint: config.endpoint,
+    forcePathStyle: config.forcePathStyle,
+    region: config.region,
+    refreshIntervalMs: config.refreshIntervalMs,
+    fetchTimeoutMs: config.fetchTimeoutMs,
+    maxObjectBytes: config.maxObjectBytes,
+    compression: config.compression,
+    compressionMaxBytes: config.compressionMaxBytes,
+    integrityCheck: config.integrityCheck,
+    staleIfErrorMs: config.staleIfErrorMs,
+    cacheFile: config.cacheFile,
+  };
+}
 
 type Report<T extends WorkerToMain['type']> = Extract<WorkerToMain, { type: T }>;
 

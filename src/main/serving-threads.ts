@@ -3,11 +3,9 @@
 // refreshes), relays their access log, stops them, and treats a thread that dies as an internal
 // fault: never a silent loss of capacity.
 import { Worker } from 'node:worker_threads';
-import type { AccessLogEntry } from '../http/request-handler.ts';
-import type { FetchedObject } from '../protocol.ts';
-import type { MainToServing, ServingJob, ServingToMain } from '../serving-protocol.ts';
 import type { MetricsText } from '../http/ops-endpoints.ts';
-import type { RefreshRequest } from './refresh-requests.ts';
+import type { FetchedObject } from '../protocol.ts';
+import type { AccessLogEntry, MainToServing, RefreshRequest, ServingJob, ServingToMain } from '../serving-protocol.ts';
 
 export interface ServingThreadsOptions {
   entry: URL;
@@ -43,7 +41,6 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
     const index = offset + 1;
     const worker = new Worker(options.entry, { workerData: { ...options.jobOf(index), stoppingFlag }, name: `http-${index}` });
     const send = (message: MainToServing) => worker.postMessage(message);
-    const refreshes = new Map<number, RefreshRequest>();
     listens.push(
       new Promise<void>((resolve, reject) => {
         worker.on('message', (message: ServingToMain) => {
@@ -60,15 +57,8 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
             case 'metrics':
               void options.scrape().then(({ contentType, text }) => send({ type: 'metrics', id: message.id, contentType, text }));
               break;
-            case 'refresh': {
-              const request = options.requestRefresh();
-              refreshes.set(message.id, request);
-              void request.outcome.then((outcome) => send({ type: 'refresh-outcome', id: message.id, outcome }));
-              break;
-            }
-            case 'refresh-answered':
-              refreshes.get(message.id)?.answered();
-              refreshes.delete(message.id);
+            case 'refresh':
+              void options.requestRefresh().outcome.then((outcome) => send({ type: 'refresh-outcome', id: message.id, outcome }));
               break;
             case 'access':
               options.accessLog(message.entry);

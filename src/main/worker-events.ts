@@ -1,6 +1,6 @@
 // Main thread. What the main thread does with each thing the fetch worker reports: swap in a new
 // version, count, log, answer refresh requests, and decide the process's fate on a failure (exit 1
-// by default; with STALE_IF_ERROR, keep serving until the bound).
+// by default, after draining what is in flight; with STALE_IF_ERROR, keep serving until the bound).
 import { toCachedObject, type CachedObject } from '../http/cached-object.ts';
 import { releaseDeadBuffer } from '../shared/release-memory.ts';
 import type { Config } from './config.ts';
@@ -12,9 +12,6 @@ import type { ProcessFate } from './process-fate.ts';
 import type { FetchedObject } from '../protocol.ts';
 import type { RefreshRequests } from './refresh-requests.ts';
 import { createStalenessBound } from './staleness-bound.ts';
-
-/** How long a final failure waits for refresh requests to receive their answer before the exit. */
-const answerGraceMs = 1_000;
 
 export interface WorkerEventsContext {
   config: Config;
@@ -41,7 +38,7 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
             { ...object, staleIfErrorMs: config.staleIfErrorMs },
             `no successful fetch for STALE_IF_ERROR=${config.staleIfErrorMs} ms; exiting; last failure: ${lastFailure ?? 'none'}`,
           );
-          fate.end(ExitCode.fetchFailed);
+          fate.failWhileServing(ExitCode.fetchFailed);
         })
       : undefined;
 
@@ -72,7 +69,7 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
         },
         fromCacheFile ? 'object loaded from CACHE_FILE' : previous ? 'object changed' : 'object fetched',
       );
-      void refreshRequests.answer(answers, { outcome: 'changed', ...current() });
+      refreshRequests.answer(answers, { outcome: 'changed', ...current() });
       if (previous) releaseDeadBuffer(previous.heldBytes);
       else context.firstObjectArrived();
     },
@@ -80,21 +77,24 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
       metrics.refreshUnchanged();
       bound?.confirmed(Date.now());
       logger.debug({ ...object, etag: cache.current?.identity.etag, durationMs }, 'object unchanged');
-      void refreshRequests.answer(answers, { outcome: 'unchanged', ...current() });
+      refreshRequests.answer(answers, { outcome: 'unchanged', ...current() });
     },
     failed({ failure, answers, retrying }) {
       metrics.refreshFailed();
       lastFailure = failure.message;
       const fields = { ...object, code: failure.code, httpStatus: failure.httpStatus };
-      const answered = refreshRequests.answer(answers, { outcome: 'failed', error: failure.message });
+      // Answered before any stop begins: a POST /refresh waiting for it is in flight, and the
+      // drain below finishes it.
+      refreshRequests.answer(answers, { outcome: 'failed', error: failure.message });
       if (retrying) {
         logger.warn({ ...fields, staleFor: 'STALE_IF_ERROR' }, failure.message);
         return;
       }
       logger.error(fields, failure.message);
       bound?.stop();
-      const grace = new Promise((resolve) => setTimeout(resolve, answerGraceMs));
-      void Promise.race([answered, grace]).then(() => fate.end(ExitCode.fetchFailed));
+      // Nothing served yet (the first fetch failed): nothing to drain.
+      if (cache.current === undefined) fate.end(ExitCode.fetchFailed);
+      else fate.failWhileServing(ExitCode.fetchFailed);
     },
     warning({ code, message }) {
       if (code === 'CacheFileWriteFailed') metrics.cacheFileWriteFailed();

@@ -4,8 +4,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import type { Encoding } from '../main/config.ts';
-import type { EncodedVariant, FetchJob } from '../protocol.ts';
+import type { EncodedVariant, Encoding, FetchJob } from '../protocol.ts';
 import { toSharedBytes } from '../shared/shared-bytes.ts';
 
 const compressBrotli = promisify(brotliCompress);

@@ -8,7 +8,7 @@ import { describeCheck, integrityCheckFor, verifyMd5 } from './integrity.ts';
 import { ObjectCorruptedError, ObjectTooLargeError, TruncatedBodyError, UnexpectedNotModifiedError } from './object-errors.ts';
 
 /** The object as the store sent it, its bytes proven intact; the worker derives the rest. */
-export type StoreObject = Omit<FetchedObject, 'sha256' | 'variants'>;
+export type StoreObject = Omit<FetchedObject, 'sha256' | 'variants' | 'lastModifiedStrong'>;
 
 export type FetchResult = { kind: 'changed'; object: StoreObject } | { kind: 'unchanged' };
 

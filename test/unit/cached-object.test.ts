@@ -10,6 +10,7 @@ const fetched: FetchedObject = {
   variants: [],
   etag: '"abc"',
   lastModified: 'Fri, 27 Nov 2026 10:00:00 GMT',
+  lastModifiedStrong: true,
   contentType: 'text/plain',
   integrity: 'md5',
 };
@@ -27,7 +28,11 @@ test('headers are computed once, from the fetched object', () => {
     'Repr-Digest', `sha-256=:${fetched.sha256}:`,
   ]);
   assert.equal(identity.notModifiedHeaders, ['ETag', '"abc"', 'Last-Modified', fetched.lastModified, 'Cache-Control', 'public, max-age=60']);
-  assert.equal(identity.unsatisfiableHeaders, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Range', 'bytes */5']);
+  assert.equal(identity.unsatisfiableHeaders, [
+    'Content-Type', 'text/plain; charset=utf-8',
+    'Content-Length', '22',
+    'Content-Range', 'bytes */5',
+  ]);
   assert.is(identity.body.toString(), 'hello');
 });
 
@@ -86,6 +91,14 @@ test('a Last-Modified in another date format is served as an IMF-fixdate', () =>
 test('Cache-Control follows the refresh interval', () => {
   assert.is(cacheControlFor(60_000), 'public, max-age=60');
   assert.is(cacheControlFor(1_500), 'public, max-age=1');
+});
+
+test('a Last-Modified seen on another version is served but is no strong validator for If-Range', () => {
+  const strong = toCachedObject(fetched, 'x').object;
+  assert.is(strong.strongLastModified, 'Fri, 27 Nov 2026 10:00:00 GMT');
+  const weak = toCachedObject({ ...fetched, lastModifiedStrong: false }, 'x').object;
+  assert.is(weak.lastModified, 'Fri, 27 Nov 2026 10:00:00 GMT');
+  assert.is(weak.strongLastModified, undefined);
 });
 
 test.run();

@@ -12,6 +12,7 @@ import { createRequestHandler, type RequestHandlerOptions } from '../../src/http
 import { RefreshRequests } from '../../src/main/refresh-requests.ts';
 import { toSharedBytes } from '../../src/shared/shared-bytes.ts';
 import { ServiceMetrics } from '../../src/main/metrics.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const body = new TextEncoder().encode('cached bytes');
 const { object } = toCachedObject(
@@ -21,6 +22,7 @@ const { object } = toCachedObject(
     variants: [],
     etag: '"v1"',
     lastModified: 'Fri, 27 Nov 2026 10:00:00 GMT',
+    lastModifiedStrong: true,
     contentType: 'text/plain',
     integrity: 'md5',
   },
@@ -83,6 +85,26 @@ test('If-None-Match: a match (weak, in a list, or *) is 304 with the validators;
     }
     assert.is((await get(`${url}/`, { headers: { 'if-none-match': '"v0"' } })).status, 200);
   } finally {
+    await http.close();
+  }
+});
+
+test('416 carries Content-Length, so an HTTP/1.0 keep-alive connection stays open for the next request', async () => {
+  const { http, port } = await listen();
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+  const ask = (head: string) => socket.write(`GET / HTTP/1.0\r\nConnection: keep-alive\r\n${head}\r\n`);
+  try {
+    ask('Range: bytes=100-\r\n');
+    await waitFor('the 416', () => received.includes('Range Not Satisfiable\n'));
+    assert.match(received, /^HTTP\/1\.1 416 /);
+    assert.match(received, /\r\nContent-Length: 22\r\n/i);
+    assert.match(received, /\r\nConnection: keep-alive\r\n/i);
+    ask('');
+    await waitFor('the 200 on the same connection', () => received.endsWith('cached bytes'));
+  } finally {
+    socket.destroy();
     await http.close();
   }
 });
@@ -194,13 +216,12 @@ test('POST /refresh waits for the outcome (200 or 502, JSON); ?wait=0 answers 20
   try {
     const changed = get(`${url}/-/refresh`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const sent = requests.answer(1, { outcome: 'changed', etag: '"v2"', size: 7 });
+    requests.answer(1, { outcome: 'changed', etag: '"v2"', size: 7 });
     const answer = await changed;
-    await sent; // the endpoint reports its answer as sent
     assert.equal([answer.status, JSON.parse(answer.text)], [200, { outcome: 'changed', etag: '"v2"', size: 7 }]);
     const failing = get(`${url}/-/refresh?token=${token}`, { method: 'POST', body: '{"Records":[]}' });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    void requests.answer(1, { outcome: 'failed', error: 'cannot fetch ...' });
+    requests.answer(1, { outcome: 'failed', error: 'cannot fetch ...' });
     const failed = await failing;
     assert.equal([failed.status, JSON.parse(failed.text).outcome], [502, 'failed']);
     const accepted = await get(`${url}/-/refresh?wait=0&token=${token}`, { method: 'POST' });

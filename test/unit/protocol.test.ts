@@ -8,6 +8,7 @@ const changed = {
   variants: [],
   etag: '"a"',
   lastModified: undefined,
+  lastModifiedStrong: true,
   contentType: 'text/plain',
   integrity: 'md5',
 };
@@ -38,6 +39,7 @@ test('malformed messages are rejected', () => {
     { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { body: 'bytes' } },
     { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { body: new ArrayBuffer(1) } },
     { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { ...changed, sha256: undefined } },
+    { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { ...changed, lastModifiedStrong: undefined } },
     { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { ...changed, variants: [{ encoding: 'zstd', body: new SharedArrayBuffer(1), sha256: 'y' }] } },
     { type: 'failed', durationMs: 1, answers: 0, retrying: false, failure: { code: 1, message: 'm' } },
     { type: 'failed', durationMs: 1, answers: 0, failure: { code: 'X', message: 'm' } },
