@@ -6,6 +6,7 @@ import { extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { CachedObject } from './http/cached-object.ts';
+import type { Snapshot } from './http/snapshot.ts';
 import type { HttpServer } from './http/http-server.ts';
 import { ConfigError, helpText, loadCommand, type Config } from './main/config.ts';
 import { ExitCode } from './main/exit-codes.ts';
@@ -79,7 +80,12 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   const metrics = new ServiceMetrics(config.httpThreads);
   const lifecycle: { stopping: boolean; servers: HttpServer[] } = { stopping: false, servers: [] };
   const cache: { current?: CachedObject } = {};
+  const site: { current?: Snapshot } = {};
   const cacheControl = cacheControlFor(config.refreshIntervalMs);
+  const siteOptions =
+    config.prefix === undefined
+      ? undefined
+      : { indexDocument: config.indexDocument, notFoundDocument: config.notFoundDocument, cacheControl };
   const refreshRequests = new RefreshRequests();
   /** A fetch that starts after this call (joining one queued behind a fetch in flight). */
   const requestRefresh = () => {
@@ -106,6 +112,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
             accessLog: accessLog !== undefined,
             requestCounters: metrics.requestCounters,
           }),
+          site: siteOptions,
           scrape,
           requestRefresh,
           accessLog: accessLog ?? (() => undefined),
@@ -121,11 +128,13 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
       config,
       cacheControl,
       cache,
+      site,
       logger,
       metrics,
       fate,
       refreshRequests,
       newVersion: (object) => threads?.serve(object),
+      newSnapshot: (update) => threads?.serveSnapshot(update),
       firstObjectArrived,
     }),
   );
@@ -169,7 +178,8 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
     if (lifecycle.stopping) return; // a signal came during start-up: nothing to open
     const handlerFor = (servesObject: boolean, servesOps: boolean) =>
       createRequestHandler({
-        cache: servesObject ? (cache as { current: CachedObject }) : undefined,
+        cache: servesObject && siteOptions === undefined ? (cache as { current: CachedObject }) : undefined,
+        site: servesObject && siteOptions !== undefined ? { holder: site as { current: Snapshot }, options: siteOptions } : undefined,
         lifecycle,
         count: (status) => metrics.countRequest(status),
         ops: servesOps

@@ -27,6 +27,15 @@ export interface FetchJob {
   /** 0: off. */
   staleIfErrorMs: number;
   cacheFile: string | undefined;
+  /** Prefix mode (S3_PREFIX; '' is the whole bucket): every object under it, as one snapshot. Undefined: `key` alone. */
+  prefix: string | undefined;
+  /** Prefix mode: a key relative to the prefix whose change alone makes a refresh list the prefix. */
+  snapshotMarker: string | undefined;
+  maxObjects: number;
+  /** Bodies as stored, all objects together. */
+  maxTotalBytes: number;
+  /** GETs in flight at once while a snapshot is fetched. */
+  fetchConcurrency: number;
 }
 
 /** A compressed form of the body, prepared by the worker; in shared memory, like the body. */
@@ -56,8 +65,16 @@ export interface FetchedObject {
    */
   lastModifiedStrong: boolean;
   contentType: string | undefined;
+  /** The object's own Cache-Control metadata (prefix mode serves it; undefined: none). */
+  cacheControl: string | undefined;
   /** How the body was proven to be what the store holds: `checksum SHA256`, `md5`, `none: ...`, `off`. */
   integrity: string;
+}
+
+/** One object of a snapshot, new or changed: its path is its key relative to the prefix. */
+export interface SnapshotChange {
+  path: string;
+  object: FetchedObject;
 }
 
 /** Why a fetch failed, already worded for the one log line the main thread writes. */
@@ -91,13 +108,29 @@ export type WorkerToMain =
    * read back from CACHE_FILE at start-up (`fromCacheFile`).
    */
   | (FetchReport & { type: 'changed'; object: FetchedObject; prepareMs: number; confirmedAt: number; fromCacheFile: boolean })
-  | (FetchReport & { type: 'unchanged' })
+  /**
+   * Prefix mode: the next snapshot, as what changed since the one before (the first: everything).
+   * Each thread applies it to the snapshot it holds and swaps the result in whole.
+   * `listPages`: ListObjectsV2 pages this refresh read.
+   */
+  | (FetchReport & {
+      type: 'snapshot';
+      changes: SnapshotChange[];
+      removed: string[];
+      listPages: number;
+      prepareMs: number;
+      confirmedAt: number;
+      fromCacheFile: boolean;
+    })
+  /** `listPages` in prefix mode: 0 when the snapshot marker was unchanged. */
+  | (FetchReport & { type: 'unchanged'; listPages?: number })
   /** `retrying`: STALE_IF_ERROR mode, the worker goes on; otherwise it has stopped. */
   | (FetchReport & { type: 'failed'; failure: FetchFailure; retrying: boolean })
   /** Something to log at warn that is not a failed fetch (the cache file). */
   | { type: 'warning'; code: string; message: string };
 
 const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 
 function isEncodedVariant(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -117,8 +150,15 @@ function isFetchedObject(value: unknown): boolean {
     isOptionalString(object.etag) &&
     isOptionalString(object.lastModified) &&
     typeof object.lastModifiedStrong === 'boolean' &&
-    isOptionalString(object.contentType)
+    isOptionalString(object.contentType) &&
+    isOptionalString(object.cacheControl)
   );
+}
+
+function isSnapshotChange(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const change = value as Record<string, unknown>;
+  return typeof change.path === 'string' && isFetchedObject(change.object);
 }
 
 function isFetchFailure(value: unknown): boolean {
@@ -139,7 +179,18 @@ export function isWorkerToMain(message: unknown): message is WorkerToMain {
   if (typeof candidate.durationMs !== 'number' || typeof candidate.answers !== 'number') return false;
   switch (candidate.type) {
     case 'unchanged':
-      return true;
+      return candidate.listPages === undefined || isCount(candidate.listPages);
+    case 'snapshot':
+      return (
+        Array.isArray(candidate.changes) &&
+        candidate.changes.every(isSnapshotChange) &&
+        Array.isArray(candidate.removed) &&
+        candidate.removed.every((path) => typeof path === 'string') &&
+        isCount(candidate.listPages) &&
+        typeof candidate.prepareMs === 'number' &&
+        typeof candidate.confirmedAt === 'number' &&
+        typeof candidate.fromCacheFile === 'boolean'
+      );
     case 'changed':
       return (
         typeof candidate.prepareMs === 'number' &&

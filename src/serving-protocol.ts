@@ -1,7 +1,8 @@
 // Main thread and serving threads. What a serving thread is told at start (`workerData`), the
 // messages between it and the main thread, which owns the object, readiness, metrics and
 // refreshes, and the vocabulary the serving code (src/http/) shares with the main thread.
-import type { FetchedObject } from './protocol.ts';
+import type { MessagePort } from 'node:worker_threads';
+import type { FetchedObject, SnapshotChange } from './protocol.ts';
 
 /** Where and how a listener serves (the main thread's Config has each field). */
 export interface ListenJob {
@@ -12,9 +13,12 @@ export interface ListenJob {
   maxConnections: number;
 }
 
-/** What a refresh on demand (POST /refresh, SIGHUP) came to, as its caller is told. */
+/**
+ * What a refresh on demand (POST /refresh, SIGHUP) came to, as its caller is told. In prefix mode
+ * `etag` is undefined, `size` the snapshot's bytes and `objects` its count.
+ */
 export type RefreshOutcome =
-  | { outcome: 'changed' | 'unchanged'; etag: string | undefined; size: number }
+  | { outcome: 'changed' | 'unchanged'; etag: string | undefined; size: number; objects?: number }
   | { outcome: 'failed'; error: string };
 
 /**
@@ -33,6 +37,27 @@ export interface AccessLogEntry {
   durationMs: number;
 }
 
+/** Prefix mode: how request paths map to the snapshot's objects. */
+export interface SiteOptions {
+  /** Relative to a folder; undefined: INDEX_DOCUMENT=off. */
+  indexDocument: string | undefined;
+  /** Relative to the prefix. */
+  notFoundDocument: string | undefined;
+  /** Of the 301s: they are as current as the snapshot. */
+  cacheControl: string;
+}
+
+/**
+ * Prefix mode: the next snapshot, as what changed since the one before (the first: everything),
+ * sent to each serving thread on a port of its own before the main thread publishes `generation`
+ * (ServingJob.site), so that a thread that sees a newer generation can take it at once.
+ */
+export interface SnapshotUpdate {
+  generation: number;
+  changes: readonly SnapshotChange[];
+  removed: readonly string[];
+}
+
 export interface ServingJob {
   /** Its row in the shared request counters (0 is the main thread's). */
   index: number;
@@ -45,6 +70,13 @@ export interface ServingJob {
   requestCounters: SharedArrayBuffer;
   /** One Int32, set to 1 by the main thread at a stop signal: read per request, no message lag. */
   stoppingFlag: SharedArrayBuffer;
+  /**
+   * Prefix mode: where snapshots arrive (SnapshotUpdate messages), and one Int32 holding the
+   * generation the main thread has published: a thread whose snapshot is older takes the updates
+   * waiting on the port before it answers, so that once any thread has answered from snapshot
+   * N+1, no request that starts later is answered from N, in any thread.
+   */
+  site?: { options: SiteOptions; updates: MessagePort; published: SharedArrayBuffer };
 }
 
 export type MainToServing =

@@ -3,12 +3,13 @@
 // over the listeners) from the shared memory the main thread hands it, and asks the main thread
 // for what only it owns: metrics and refreshes. Signals never reach a worker thread: the main
 // thread tells it when to stop.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { toCachedObject, type CachedObject } from './http/cached-object.ts';
 import { createHttpServer } from './http/http-server.ts';
 import type { MetricsText } from './http/ops-endpoints.ts';
 import { createRequestHandler } from './http/request-handler.ts';
-import type { MainToServing, RefreshOutcome, RefreshRequest, ServingJob, ServingToMain } from './serving-protocol.ts';
+import { nextSnapshot, type Snapshot } from './http/snapshot.ts';
+import type { MainToServing, RefreshOutcome, RefreshRequest, ServingJob, ServingToMain, SnapshotUpdate } from './serving-protocol.ts';
 import { releaseDeadBuffer, releaseStartUpMemory } from './shared/release-memory.ts';
 import { RequestCounter } from './shared/request-counters.ts';
 
@@ -26,6 +27,34 @@ const lifecycle = {
   },
 };
 const cache: { current?: CachedObject } = {};
+
+// Prefix mode: the snapshot, and the generation the main thread has published. Updates arrive on
+// their own port; one that is still waiting there when a request comes is taken at once
+// (receiveMessageOnPort), so this thread never answers from an older snapshot than any other.
+let snapshot: Snapshot | undefined;
+const published = job.site === undefined ? undefined : new Int32Array(job.site.published);
+
+function applySnapshot(update: SnapshotUpdate): void {
+  if (update.generation <= (snapshot?.generation ?? 0)) return;
+  const previous = snapshot;
+  const next = nextSnapshot(previous, update, job.cacheControl);
+  snapshot = next.snapshot;
+  if (previous === undefined) void listen();
+  else if (next.releasedBytes > 0) releaseDeadBuffer(next.releasedBytes);
+}
+
+const site = {
+  get current(): Snapshot {
+    const generation = Atomics.load(published!, 0);
+    while (snapshot!.generation < generation) {
+      const waiting = receiveMessageOnPort(job.site!.updates);
+      if (waiting === undefined) break; // cannot be: the main thread posts an update before it publishes it
+      applySnapshot(waiting.message as SnapshotUpdate);
+    }
+    return snapshot!;
+  },
+};
+job.site?.updates.on('message', applySnapshot);
 
 // Questions to the main thread, answered by id.
 let lastId = 0;
@@ -46,7 +75,9 @@ const requestRefresh = (): RefreshRequest => {
 
 const http = createHttpServer(
   createRequestHandler({
-    cache: cache as { current: CachedObject }, // requests arrive only once the first object did
+    // Requests arrive only once the first object (or snapshot) did.
+    cache: job.site === undefined ? (cache as { current: CachedObject }) : undefined,
+    site: job.site && { holder: site, options: job.site.options },
     lifecycle,
     count: (status) => counter.count(status),
     ops:
@@ -86,7 +117,10 @@ port.on('message', (message: MainToServing) => {
     }
     case 'close':
       // Once closed, nothing else holds the thread's event loop: it ends (the main thread sees 'exit').
-      void http.close().then(() => port.close());
+      void http.close().then(() => {
+        job.site?.updates.close();
+        port.close();
+      });
       break;
     case 'metrics':
       scrapes.get(message.id)?.({ contentType: message.contentType, text: message.text });

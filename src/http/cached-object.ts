@@ -48,8 +48,9 @@ const rememberedSelections = 64;
 /**
  * Builds the entry, checking what the store sent once here rather than failing on every request:
  * a value node:http would refuse, or a Last-Modified that is not a date, is left out.
+ * `cacheControl` is sent unless `ownCacheControl` (prefix mode) and the object has its own.
  */
-export function toCachedObject(fetched: FetchedObject, cacheControl: string): PreparedObject {
+export function toCachedObject(fetched: FetchedObject, defaultCacheControl: string, { ownCacheControl = false } = {}): PreparedObject {
   const dropped: string[] = [];
   const servable = (name: string, value: string | undefined): string | undefined => {
     if (value === undefined) return undefined;
@@ -67,6 +68,7 @@ export function toCachedObject(fetched: FetchedObject, cacheControl: string): Pr
     dropped.push(`the store sent a Last-Modified that is not a date (${JSON.stringify(fetched.lastModified)}); it is not served`);
   }
   const contentType = servable('Content-Type', fetched.contentType) ?? 'application/octet-stream';
+  const cacheControl = (ownCacheControl ? servable('Cache-Control', fetched.cacheControl) : undefined) ?? defaultCacheControl;
   const varies = fetched.variants.length > 0;
 
   const representation = (encoding: Encoding | 'identity', bytes: SharedArrayBuffer, sha256: string): Representation => {

@@ -1,16 +1,22 @@
-// Serving thread. Routes a request: the object at `/`, the operations endpoints under their
-// prefix, 404 elsewhere; a listener may serve only one of the two. This is the hot path: no
-// allocation beyond what node:http needs, no logging at info level.
+// Serving thread. Routes a request: the object at `/` (or, in prefix mode, the snapshot's objects
+// at their paths), the operations endpoints under their prefix, 404 elsewhere; a listener may
+// serve only one of the two. In prefix mode the operations endpoints win over an object of the
+// same path. This is the hot path: no allocation beyond what node:http needs, no logging at info
+// level.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { AccessLogEntry } from '../serving-protocol.ts';
+import type { AccessLogEntry, SiteOptions } from '../serving-protocol.ts';
 import type { CachedObject } from './cached-object.ts';
 import { createOpsEndpoints, type OpsEndpointsOptions } from './ops-endpoints.ts';
 import { notFound, send } from './plain-responses.ts';
 import { serveObject } from './serve-object.ts';
+import { serveSite } from './serve-site.ts';
+import type { Snapshot } from './snapshot.ts';
 
 export interface RequestHandlerOptions {
   /** Read once per request: a refresh swaps `current` whole. Undefined: this listener serves no object. */
   cache: { readonly current: CachedObject } | undefined;
+  /** Prefix mode, instead of `cache`: the snapshot, read once per request, and how paths map to it. */
+  site?: { holder: { readonly current: Snapshot }; options: SiteOptions } | undefined;
   lifecycle: { readonly stopping: boolean };
   /** Counts each status sent (the thread's row of the shared request counters). */
   count: (status: number) => void;
@@ -38,7 +44,7 @@ export function targetPath(url: string): string {
 }
 
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
-  const { cache, lifecycle, count, accessLog } = options;
+  const { cache, site, lifecycle, count, accessLog } = options;
   const opsPrefix = options.ops?.prefix;
   const ops = options.ops === undefined ? undefined : createOpsEndpoints({ ...options.ops, count, isReady: () => !lifecycle.stopping });
 
@@ -49,6 +55,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     if (ops !== undefined && path.startsWith(opsPrefix!) && path[opsPrefix!.length] === '/') {
       return ops(path.slice(opsPrefix!.length), req, res);
     }
+    if (site !== undefined && path[0] === '/') return serveSite(site.holder.current, path, site.options, req, res);
     return send(res, notFound);
   };
 

@@ -51,6 +51,45 @@ const settings = {
   host: { name: 'HOST', defaultValue: '0.0.0.0', description: 'address to listen on', parse: parseNonEmpty },
   bucket: { name: 'S3_BUCKET', defaultValue: 'example', description: 'bucket holding the object', parse: parseNonEmpty },
   key: { name: 'S3_KEY', defaultValue: 'object.txt', description: 'key of the object to serve', parse: parseNonEmpty },
+  prefix: {
+    name: 'S3_PREFIX',
+    description: 'serve every object under this prefix as one snapshot, instead of S3_KEY (ends with /; / alone: the whole bucket)',
+    parse: parsePrefix,
+  },
+  indexDocument: {
+    name: 'INDEX_DOCUMENT',
+    defaultValue: 'index.html',
+    description: 'S3_PREFIX: what a path ending in / serves, relative to it; off disables',
+    parse: (raw: string) => (raw.trim() === 'off' ? undefined : parseRelativeKey(raw)),
+  },
+  notFoundDocument: {
+    name: 'NOT_FOUND_DOCUMENT',
+    description: "S3_PREFIX: the key (relative to the prefix) whose bytes answer unknown paths, with status 404",
+    parse: parseRelativeKey,
+  },
+  snapshotMarker: {
+    name: 'SNAPSHOT_MARKER',
+    description: 'S3_PREFIX: the key (relative to the prefix) a deployer writes last; a refresh lists the prefix only once it changed',
+    parse: parseRelativeKey,
+  },
+  maxObjects: {
+    name: 'MAX_OBJECTS',
+    defaultValue: '10000',
+    description: 'S3_PREFIX: most objects in a snapshot; more fail the refresh',
+    parse: within(parsePositiveInteger, 1, 1_000_000, 'use an integer from 1 to 1000000'),
+  },
+  maxTotalBytes: {
+    name: 'MAX_TOTAL_BYTES',
+    defaultValue: '512MiB',
+    description: 'S3_PREFIX: most bytes (bodies as stored) in a snapshot; more fail the refresh',
+    parse: within(parseSize, 1, 1024 ** 4, 'use a size up to 1TiB, such as 512MiB'),
+  },
+  fetchConcurrency: {
+    name: 'FETCH_CONCURRENCY',
+    defaultValue: '16',
+    description: 'S3_PREFIX: GETs in flight at once while a snapshot is fetched',
+    parse: within(parsePositiveInteger, 1, 256, 'use an integer from 1 to 256'),
+  },
   endpoint: {
     name: 'S3_ENDPOINT',
     description: 'S3-compatible endpoint URL (unset: AWS); also read from AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL',
@@ -231,6 +270,23 @@ function threadCount(setting: number | 'auto'): { threads: number; reason: strin
   return { threads: Math.min(budget.cpus, maxThreads), reason: `auto: ${budget.reason}${capped}` };
 }
 
+/** `site/` as is; `/` alone is the whole bucket, the empty prefix. */
+function parsePrefix(raw: string): string {
+  if (raw === '/') return '';
+  if (!raw.endsWith('/') || raw.startsWith('/')) {
+    throw new ValueError('use a prefix that ends with / and does not start with it, such as site/, or / for the whole bucket');
+  }
+  return raw;
+}
+
+/** A key below S3_PREFIX: `404.html`, `errors/404.html`. */
+function parseRelativeKey(raw: string): string {
+  if (raw.trim() === '' || raw.startsWith('/') || raw.endsWith('/')) {
+    throw new ValueError('use a key relative to S3_PREFIX, such as 404.html (no leading or trailing /)');
+  }
+  return raw;
+}
+
 function parseToken(raw: string): string {
   if (raw.length < 16 || /\s/.test(raw)) throw new ValueError('use at least 16 characters without spaces (e.g. openssl rand -hex 16)');
   return raw;
@@ -279,6 +335,10 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
       throw invalid(`${source}=${shown} is not accepted; ${error.message}`);
     }
   }
+  /** Whether a flag or the environment sets it (a default is not "set"). */
+  function given(setting: Setting<unknown>): boolean {
+    return flags[flagOf(setting.name)] !== undefined || env[setting.name] !== undefined;
+  }
   function required<T>(setting: Setting<T> & { defaultValue: string }): T {
     const value = optional(setting);
     if (value === undefined) throw new Error(`${setting.name} has a default, yet no value`);
@@ -306,12 +366,28 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     throw invalid(`HTTP_THREADS=${httpThreads} needs SO_REUSEPORT as Linux has it; this is ${process.platform}: set HTTP_THREADS=1`);
   }
   if (opsPort === port) throw invalid(`OPS_PORT must differ from PORT (both ${port}); pick another OPS_PORT`);
+  const prefix = optional(settings.prefix);
+  if (prefix !== undefined && given(settings.key)) {
+    throw invalid('S3_PREFIX and S3_KEY are both set; serve one object (S3_KEY) or every object under a prefix (S3_PREFIX), not both');
+  }
+  const prefixOnly = [settings.indexDocument, settings.notFoundDocument, settings.snapshotMarker, settings.maxObjects, settings.maxTotalBytes, settings.fetchConcurrency];
+  const strayPrefixSetting = prefix === undefined ? prefixOnly.find(given) : undefined;
+  if (strayPrefixSetting !== undefined) {
+    throw invalid(`${strayPrefixSetting.name} applies to S3_PREFIX only, which is not set; set S3_PREFIX or unset ${strayPrefixSetting.name}`);
+  }
 
   const config: Config = {
     port,
     host,
     bucket: required(settings.bucket),
     key: required(settings.key),
+    prefix,
+    indexDocument: optional(settings.indexDocument),
+    notFoundDocument: optional(settings.notFoundDocument),
+    snapshotMarker: optional(settings.snapshotMarker),
+    maxObjects: required(settings.maxObjects),
+    maxTotalBytes: required(settings.maxTotalBytes),
+    fetchConcurrency: required(settings.fetchConcurrency),
     endpoint,
     forcePathStyle: optional(settings.forcePathStyle) ?? endpoint !== undefined,
     region: optional(settings.region) ?? (endpoint === undefined ? undefined : 'us-east-1'),

@@ -21,6 +21,11 @@ export function fetchJobOf(config: Config): FetchJob {
     integrityCheck: config.integrityCheck,
     staleIfErrorMs: config.staleIfErrorMs,
     cacheFile: config.cacheFile,
+    prefix: config.prefix,
+    snapshotMarker: config.snapshotMarker,
+    maxObjects: config.maxObjects,
+    maxTotalBytes: config.maxTotalBytes,
+    fetchConcurrency: config.fetchConcurrency,
   };
 }
 
@@ -28,6 +33,7 @@ type Report<T extends WorkerToMain['type']> = Extract<WorkerToMain, { type: T }>
 
 export interface FetchWorkerEvents {
   changed(report: Report<'changed'>): void;
+  snapshot(report: Report<'snapshot'>): void;
   unchanged(report: Report<'unchanged'>): void;
   /** Unless `retrying`, the last event: the worker has stopped (or crashed, or said nonsense). */
   failed(report: Report<'failed'>): void;
@@ -69,6 +75,7 @@ export function startFetchWorker(workerFile: URL, job: FetchJob): FetchWorkerHan
       return;
     }
     if (message.type === 'changed') deliver((events) => events.changed(message));
+    else if (message.type === 'snapshot') deliver((events) => events.snapshot(message));
     else if (message.type === 'unchanged') deliver((events) => events.unchanged(message));
     else if (message.type === 'warning') deliver((events) => events.warning(message));
     else {

@@ -22,8 +22,9 @@ export async function formatterFor(format: LogFormat, colorize: boolean): Promis
     customPrettifiers: {
       // The start line's every setting is for collectors; a person wants what is served, from where.
       config: (value) => {
-        const config = value as Pick<Config, 'bucket' | 'key' | 'endpoint' | 'port'>;
-        return `s3://${config.bucket}/${config.key} from ${config.endpoint ?? 'AWS S3'} on port ${config.port} (LOG_FORMAT=json shows every setting)`;
+        const config = value as Pick<Config, 'bucket' | 'key' | 'prefix' | 'endpoint' | 'port'>;
+        const served = config.prefix === undefined ? config.key : `${config.prefix}* (prefix mode)`;
+        return `s3://${config.bucket}/${served} from ${config.endpoint ?? 'AWS S3'} on port ${config.port} (LOG_FORMAT=json shows every setting)`;
       },
     },
   });

@@ -23,6 +23,7 @@ export class ServiceMetrics {
   private readonly ownRequests: RequestCounter;
   private lastSuccessAt: number | undefined;
   private objectSize = 0;
+  private snapshotObjects = 0;
   private stale = false;
   private readonly now: () => number;
 
@@ -44,6 +45,16 @@ export class ServiceMetrics {
   private readonly failures = new Counter({
     name: `${prefix}refresh_failures_total`,
     help: 'Fetches that failed (by default the process exits right after the first one).',
+    registers: [this.registry],
+  });
+  private readonly listingPages = new Counter({
+    name: `${prefix}listing_pages_total`,
+    help: 'Prefix mode: ListObjectsV2 pages read (1000 keys each); 0 per refresh while the snapshot marker is unchanged.',
+    registers: [this.registry],
+  });
+  private readonly objectsFetched = new Counter({
+    name: `${prefix}objects_fetched_total`,
+    help: 'Prefix mode: objects fetched because they were new or changed (unchanged ones cost no GET).',
     registers: [this.registry],
   });
   private readonly cacheFileWriteFailures = new Counter({
@@ -83,9 +94,15 @@ export class ServiceMetrics {
     });
     const size: Gauge = new Gauge({
       name: `${prefix}object_size_bytes`,
-      help: 'Size of the cached object.',
+      help: 'Size of the cached object (prefix mode: of every object of the snapshot, bodies as stored).',
       registers,
       collect: () => size.set(this.objectSize),
+    });
+    const objects: Gauge = new Gauge({
+      name: `${prefix}snapshot_objects`,
+      help: 'Objects in the snapshot served (prefix mode; 1 for the one object).',
+      registers,
+      collect: () => objects.set(this.snapshotObjects),
     });
     this.registry.registerMetric(eventLoopDelaySummary());
     const requests: Counter<'code'> = new Counter({
@@ -118,14 +135,24 @@ export class ServiceMetrics {
     this.attempts.inc();
     this.successes.inc();
     this.objectSize = objectSize;
+    this.snapshotObjects = 1;
     this.lastSuccessAt = this.now();
     this.stale = false;
   }
 
-  refreshUnchanged(): void {
+  /** Prefix mode: a refresh that swapped in a new snapshot. */
+  snapshotChanged({ bytes, objects, fetched, listPages }: { bytes: number; objects: number; fetched: number; listPages: number }): void {
+    this.refreshChanged(bytes);
+    this.snapshotObjects = objects;
+    this.objectsFetched.inc(fetched);
+    this.listingPages.inc(listPages);
+  }
+
+  refreshUnchanged(listPages = 0): void {
     this.attempts.inc();
     this.successes.inc();
     this.unchanged.inc();
+    this.listingPages.inc(listPages);
     this.lastSuccessAt = this.now();
     this.stale = false;
   }
@@ -137,8 +164,9 @@ export class ServiceMetrics {
   }
 
   /** A copy read from CACHE_FILE at start-up: served stale, as old as the store's last word on it. */
-  servingCopyFromDisk(objectSize: number, confirmedAt: number): void {
+  servingCopyFromDisk(objectSize: number, confirmedAt: number, objects = 1): void {
     this.objectSize = objectSize;
+    this.snapshotObjects = objects;
     this.lastSuccessAt = confirmedAt;
     this.stale = true;
   }

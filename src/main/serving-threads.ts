@@ -2,16 +2,26 @@
 // version to each (shared memory, no copy), answers what they ask of the main thread (metrics,
 // refreshes), relays their access log, stops them, and treats a thread that dies as an internal
 // fault: never a silent loss of capacity.
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MetricsText } from '../http/ops-endpoints.ts';
 import type { FetchedObject } from '../protocol.ts';
-import type { AccessLogEntry, MainToServing, RefreshRequest, ServingJob, ServingToMain } from '../serving-protocol.ts';
+import type {
+  AccessLogEntry,
+  MainToServing,
+  RefreshRequest,
+  ServingJob,
+  ServingToMain,
+  SiteOptions,
+  SnapshotUpdate,
+} from '../serving-protocol.ts';
 
 export interface ServingThreadsOptions {
   entry: URL;
   count: number;
   /** The job of the thread with this index (1..count; 0 is the main thread). */
-  jobOf: (index: number) => Omit<ServingJob, 'stoppingFlag'>;
+  jobOf: (index: number) => Omit<ServingJob, 'stoppingFlag' | 'site'>;
+  /** Prefix mode: how paths map to the snapshot. */
+  site: SiteOptions | undefined;
   scrape: () => Promise<MetricsText>;
   requestRefresh: () => RefreshRequest;
   accessLog: (entry: AccessLogEntry) => void;
@@ -24,6 +34,11 @@ export interface ServingThreadsOptions {
 export interface ServingThreads {
   /** Every thread serves this version from now on (the first one opens their ports). */
   serve(object: FetchedObject): void;
+  /**
+   * Prefix mode: every thread gets the next snapshot, then its generation is published: from
+   * then on no thread answers from an older one (the first one opens their ports).
+   */
+  serveSnapshot(update: SnapshotUpdate): void;
   /** Resolves once each thread listens; rejects with the first that cannot. */
   readonly listening: Promise<void>;
   /** Readiness 503 and Connection: close from now on, in every thread. */
@@ -35,12 +50,17 @@ export interface ServingThreads {
 export function startServingThreads(options: ServingThreadsOptions): ServingThreads {
   let closing = false;
   const stoppingFlag = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+  const published = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
   const listens: Array<Promise<void>> = [];
   const ends: Array<Promise<void>> = [];
   const threads = Array.from({ length: options.count }, (_, offset) => {
     const index = offset + 1;
-    const worker = new Worker(options.entry, { workerData: { ...options.jobOf(index), stoppingFlag }, name: `http-${index}` });
+    const snapshots = options.site === undefined ? undefined : new MessageChannel();
+    const site = snapshots && { options: options.site!, updates: snapshots.port2, published };
+    const job: ServingJob = { ...options.jobOf(index), stoppingFlag, site };
+    const worker = new Worker(options.entry, { workerData: job, transferList: snapshots ? [snapshots.port2] : [], name: `http-${index}` });
     const send = (message: MainToServing) => worker.postMessage(message);
+    const sendSnapshot = (update: SnapshotUpdate) => snapshots!.port1.postMessage(update);
     listens.push(
       new Promise<void>((resolve, reject) => {
         worker.on('message', (message: ServingToMain) => {
@@ -76,12 +96,17 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
         });
       }),
     );
-    return { send };
+    return { send, sendSnapshot };
   });
 
   return {
     serve(object) {
       for (const thread of threads) thread.send({ type: 'object', object });
+    },
+    serveSnapshot(update) {
+      // Posted before it is published: a thread that reads the new generation finds it on its port.
+      for (const thread of threads) thread.sendSnapshot(update);
+      Atomics.store(new Int32Array(published), 0, update.generation);
     },
     listening: Promise.all(listens).then(() => undefined),
     stopping() {

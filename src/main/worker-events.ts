@@ -2,6 +2,8 @@
 // version, count, log, answer refresh requests, and decide the process's fate on a failure (exit 1
 // by default, after draining what is in flight; with STALE_IF_ERROR, keep serving until the bound).
 import { toCachedObject, type CachedObject } from '../http/cached-object.ts';
+import { nextSnapshot, type Snapshot } from '../http/snapshot.ts';
+import type { SnapshotUpdate } from '../serving-protocol.ts';
 import { releaseDeadBuffer } from '../shared/release-memory.ts';
 import type { Config } from './config.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -17,18 +19,22 @@ export interface WorkerEventsContext {
   config: Config;
   cacheControl: string;
   cache: { current?: CachedObject };
+  /** Prefix mode's snapshot, instead of `cache`. */
+  site: { current?: Snapshot };
   logger: Logger;
   metrics: ServiceMetrics;
   fate: ProcessFate;
   refreshRequests: RefreshRequests;
   /** Each new version, after the main thread's own cache took it (for the serving threads). */
   newVersion: (object: FetchedObject) => void;
+  /** Each next snapshot, before the main thread swaps it in: the serving threads get it and its generation is published. */
+  newSnapshot: (update: SnapshotUpdate) => void;
   firstObjectArrived: () => void;
 }
 
 export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
-  const { config, cacheControl, cache, logger, metrics, fate, refreshRequests } = context;
-  const object = { bucket: config.bucket, key: config.key };
+  const { config, cacheControl, cache, site, logger, metrics, fate, refreshRequests } = context;
+  const object = config.prefix === undefined ? { bucket: config.bucket, key: config.key } : { bucket: config.bucket, prefix: config.prefix };
   let lastFailure: string | undefined;
 
   const bound =
@@ -42,7 +48,10 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
         })
       : undefined;
 
-  const current = () => ({ etag: cache.current?.identity.etag, size: cache.current?.identity.body.byteLength ?? 0 });
+  const current = () =>
+    site.current === undefined
+      ? { etag: cache.current?.identity.etag, size: cache.current?.identity.body.byteLength ?? 0 }
+      : { etag: undefined, size: site.current.bytes, objects: site.current.objects.size };
 
   return {
     changed({ object: fetched, durationMs, prepareMs, answers, confirmedAt, fromCacheFile }) {
@@ -73,8 +82,37 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
       if (previous) releaseDeadBuffer(previous.heldBytes);
       else context.firstObjectArrived();
     },
-    unchanged({ durationMs, answers }) {
-      metrics.refreshUnchanged();
+    snapshot({ changes, removed, listPages, durationMs, prepareMs, answers, confirmedAt, fromCacheFile }) {
+      const previous = site.current;
+      const update = { generation: (previous?.generation ?? 0) + 1, changes, removed };
+      const next = nextSnapshot(previous, update, cacheControl);
+      for (const problem of next.dropped) logger.warn(object, problem);
+      context.newSnapshot(update);
+      site.current = next.snapshot;
+      const { bytes, objects } = { bytes: next.snapshot.bytes, objects: next.snapshot.objects.size };
+      if (fromCacheFile) metrics.servingCopyFromDisk(bytes, confirmedAt, objects);
+      else metrics.snapshotChanged({ bytes, objects, fetched: changes.length, listPages });
+      bound?.confirmed(confirmedAt);
+      logger.info(
+        {
+          ...object,
+          objects,
+          bytes,
+          changed: changes.length,
+          removed: removed.length,
+          listPages,
+          ...(fromCacheFile && { confirmedAt: new Date(confirmedAt).toISOString() }),
+          durationMs,
+          prepareMs,
+        },
+        fromCacheFile ? 'snapshot loaded from CACHE_FILE' : previous ? 'snapshot changed' : 'snapshot fetched',
+      );
+      refreshRequests.answer(answers, { outcome: 'changed', ...current() });
+      if (previous === undefined) context.firstObjectArrived();
+      else if (next.releasedBytes > 0) releaseDeadBuffer(next.releasedBytes);
+    },
+    unchanged({ durationMs, answers, listPages }) {
+      metrics.refreshUnchanged(listPages);
       bound?.confirmed(Date.now());
       logger.debug({ ...object, etag: cache.current?.identity.etag, durationMs }, 'object unchanged');
       refreshRequests.answer(answers, { outcome: 'unchanged', ...current() });
@@ -87,13 +125,14 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
       // drain below finishes it.
       refreshRequests.answer(answers, { outcome: 'failed', error: failure.message });
       if (retrying) {
-        logger.warn({ ...fields, staleFor: 'STALE_IF_ERROR' }, failure.message);
+        // STALE_IF_ERROR, or in prefix mode a snapshot that changed while it was fetched.
+        logger.warn({ ...fields, ...(config.staleIfErrorMs > 0 && { staleFor: 'STALE_IF_ERROR' }) }, failure.message);
         return;
       }
       logger.error(fields, failure.message);
       bound?.stop();
       // Nothing served yet (the first fetch failed): nothing to drain.
-      if (cache.current === undefined) fate.end(ExitCode.fetchFailed);
+      if (cache.current === undefined && site.current === undefined) fate.end(ExitCode.fetchFailed);
       else fate.failWhileServing(ExitCode.fetchFailed);
     },
     warning({ code, message }) {

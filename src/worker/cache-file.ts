@@ -9,11 +9,10 @@
 // carry a password), the ETag, Last-Modified, Content-Type, size, the body's SHA-256 (base64) and
 // when it was stored (ms since the epoch). A reader checks all of it: a torn, corrupt or foreign file is never served.
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { readFile } from 'node:fs/promises';
 import type { FetchJob } from '../protocol.ts';
 import { toSharedBytes } from '../shared/shared-bytes.ts';
+import { writeAtomically } from './atomic-file.ts';
 import type { StoreObject } from './s3-object-source.ts';
 
 const magic = 's3-object-cache 1\n';
@@ -45,31 +44,6 @@ type Identity = Pick<FetchJob, 'bucket' | 'key' | 'endpoint'>;
 const sha256Of = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('base64');
 const endpointSha256 = (job: Identity) => sha256Of(job.endpoint ?? 'aws');
 const confirmationFile = (path: string) => `${path}.confirmed`;
-
-let temporaryCounter = 0;
-
-/** Replaces `path` with `chunks` so that a reader sees the old file or the new one, never a mix. */
-async function writeAtomically(path: string, chunks: readonly Uint8Array[]): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${threadId}-${temporaryCounter++}.tmp`);
-  const file = await open(temporary, 'wx', 0o600);
-  try {
-    for (const chunk of chunks) await file.write(chunk);
-    await file.sync();
-  } catch (error) {
-    await file.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await file.close();
-  await rename(temporary, path);
-  // The rename itself reaches the disk only with the directory's own fsync.
-  const directory = await open(dirname(path), 'r');
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
-}
 
 /** After a changed fetch: the body, whose SHA-256 (base64) the caller has computed, and its metadata. */
 export async function storeCopy(path: string, job: Identity, object: StoreObject, sha256: string, confirmedAt: number): Promise<void> {
@@ -124,6 +98,7 @@ export async function readCopy(path: string, job: Identity): Promise<CachedCopy>
       etag: metadata.etag,
       lastModified: metadata.lastModified,
       contentType: metadata.contentType,
+      cacheControl: undefined, // single-object mode serves its own Cache-Control
       integrity: 'cache file (SHA-256 verified)',
     },
     confirmedAt: await confirmedAt(path, metadata),

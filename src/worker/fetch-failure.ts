@@ -1,5 +1,5 @@
-// Fetch worker. Turns whatever a fetch threw into one line that names the object, the cause and
-// the fix.
+// Fetch worker. Turns whatever a fetch or a listing threw into one line that names what was asked
+// of the store, the cause and the fix.
 import type { FetchFailure, FetchJob } from '../protocol.ts';
 import { formatDuration } from './format-duration.ts';
 import { ObjectError } from './object-errors.ts';
@@ -12,9 +12,12 @@ interface ThrownBySdk {
   errors?: unknown[];
 }
 
+/** What was asked of the store: a GET of one key (the object, or one of a prefix), or the listing of a prefix. */
+export type StoreOperation = { kind: 'fetch'; key: string } | { kind: 'list'; prefix: string };
+
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
-function fixFor(code: string, job: FetchJob): string | undefined {
+function fixFor(code: string, job: FetchJob, operation: StoreOperation): string | undefined {
   const store = job.endpoint ?? 'AWS S3';
   if (networkCodes.has(code)) return `check that the store at ${store} is running and S3_ENDPOINT is right`;
   switch (code) {
@@ -24,7 +27,9 @@ function fixFor(code: string, job: FetchJob): string | undefined {
       return `upload the object "${job.key}" or set S3_KEY`;
     case 'AccessDenied':
     case 'Forbidden':
-      return `grant s3:GetObject on ${job.bucket}/${job.key} to these credentials`;
+      return operation.kind === 'list'
+        ? `grant s3:ListBucket on ${job.bucket} (and s3:GetObject on ${job.bucket}/${operation.prefix}*) to these credentials`
+        : `grant s3:GetObject on ${job.bucket}/${operation.key} to these credentials`;
     case 'SignatureDoesNotMatch':
       return 'check AWS_SECRET_ACCESS_KEY';
     case 'InvalidAccessKeyId':
@@ -40,8 +45,9 @@ function fixFor(code: string, job: FetchJob): string | undefined {
   }
 }
 
-export function describeFetchError(error: unknown, job: FetchJob): FetchFailure {
-  if (error instanceof ObjectError) return failureLine(job, error.code, undefined, error.message, error.fix);
+/** The code a thrown value stands for: ours, the SDK's error name, a socket code, or the HTTP status. */
+export function failureCode(error: unknown): { code: string; httpStatus: number | undefined; detail: string | undefined } {
+  if (error instanceof ObjectError) return { code: error.code, httpStatus: undefined, detail: error.message };
   const thrown = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as ThrownBySdk;
   // Node reports a refused dual-stack connect as an AggregateError; its code is the useful part.
   const firstInner = thrown.errors?.[0] as ThrownBySdk | undefined;
@@ -56,20 +62,20 @@ export function describeFetchError(error: unknown, job: FetchJob): FetchFailure 
         : /Region is missing/.test(thrown.message ?? '') // the SDK throws a plain Error for it
           ? 'RegionMissing'
           : (socketCode ?? (httpStatus === undefined ? 'Error' : `HTTP${httpStatus}`));
-  const detail = (thrown.message || firstInner?.message || '').split('\n')[0];
-  return failureLine(job, code, httpStatus, detail, fixFor(code, job));
+  return { code, httpStatus, detail: (thrown.message || firstInner?.message || '').split('\n')[0] };
 }
 
-function failureLine(
+export function describeFetchError(
+  error: unknown,
   job: FetchJob,
-  code: string,
-  httpStatus: number | undefined,
-  detail: string | undefined,
-  fix: string | undefined,
+  operation: StoreOperation = { kind: 'fetch', key: job.key },
 ): FetchFailure {
+  const { code, httpStatus, detail } = failureCode(error);
+  const fix = error instanceof ObjectError ? error.fix : fixFor(code, job, operation);
   const status = httpStatus === undefined ? '' : ` (HTTP ${httpStatus})`;
+  const asked = operation.kind === 'fetch' ? `fetch s3://${job.bucket}/${operation.key}` : `list s3://${job.bucket}/${operation.prefix}`;
   const message =
-    `cannot fetch s3://${job.bucket}/${job.key} from ${job.endpoint ?? 'AWS S3'}: ${code}${status}` +
+    `cannot ${asked} from ${job.endpoint ?? 'AWS S3'}: ${code}${status}` +
     (detail && detail !== code ? `: ${detail}` : '') +
     (fix === undefined ? '' : `; ${fix}`);
   return { code, httpStatus, message };

@@ -36,3 +36,22 @@ export class ObjectCorruptedError extends ObjectError {
     super(`object corrupted in transit: ${detail}`);
   }
 }
+
+/** A prefix past MAX_OBJECTS or MAX_TOTAL_BYTES: a mistaken S3_PREFIX must not end in an out-of-memory kill. */
+export class SnapshotTooLargeError extends ObjectError {
+  readonly code = 'SnapshotTooLarge';
+  readonly fix: string;
+  constructor(setting: 'MAX_OBJECTS' | 'MAX_TOTAL_BYTES', limit: number, unit: string) {
+    super(`the prefix holds more than ${setting}=${limit} ${unit}`);
+    this.fix = `raise ${setting} (every replica holds the whole snapshot in memory) or narrow S3_PREFIX`;
+  }
+}
+
+/**
+ * An object changed again between the listing and its GET (412 to If-Match, another ETag, or gone):
+ * a snapshot of that listing cannot be made, so the refresh is retried and the one held stays served.
+ */
+export class SnapshotChangedError extends ObjectError {
+  readonly code = 'SnapshotChanged';
+  readonly fix = 'nothing to do: the refresh is retried with back-off, and the snapshot held goes on being served, whole';
+}

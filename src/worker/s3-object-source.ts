@@ -1,5 +1,5 @@
-// Fetch worker. Reads the object from the store: one S3 client, conditional GETs, bounded time
-// and size.
+// Fetch worker. Reads objects from the store: one S3 client, conditional GETs, bounded time and
+// size.
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client, type GetObjectCommandInput, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { DeserializeMiddleware } from '@smithy/types';
@@ -32,20 +32,30 @@ export function createS3Client(job: FetchJob): S3Client {
   });
 }
 
+/** Which object, and on what condition. */
+export interface ObjectRequest {
+  key: string;
+  /** The ETag held: the store answers 304 with no body while it is still current. */
+  ifNoneMatch?: string | undefined;
+  /** The ETag a listing showed: the store answers 412 if the object has changed since. */
+  ifMatch?: string | undefined;
+}
+
 /**
- * GETs the object unless its ETag is still `knownEtag` (the store then answers 304 with no body).
- * The body lands in shared memory of the exact size, read once, shared by every serving thread.
+ * GETs the object on `request`'s condition. The body lands in shared memory of the exact size,
+ * read once, shared by every serving thread.
  */
 export async function fetchObject(
   client: S3Client,
   job: FetchJob,
-  knownEtag: string | undefined,
+  request: ObjectRequest,
   signal: AbortSignal,
 ): Promise<FetchResult> {
   const command = new GetObjectCommand({
     Bucket: job.bucket,
-    Key: job.key,
-    IfNoneMatch: knownEtag,
+    Key: request.key,
+    IfNoneMatch: request.ifNoneMatch,
+    IfMatch: request.ifMatch,
     // Asks for the store's full-object checksum, which the SDK then verifies as the body streams in.
     ...(job.integrityCheck && { ChecksumMode: 'ENABLED' }),
   });
@@ -56,7 +66,7 @@ export async function fetchObject(
   } catch (error) {
     // The SDK throws on 304, with a name that has changed across versions; the status is stable.
     if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 304) {
-      if (knownEtag === undefined) throw new UnexpectedNotModifiedError();
+      if (request.ifNoneMatch === undefined) throw new UnexpectedNotModifiedError();
       return { kind: 'unchanged' };
     }
     throw error;
@@ -78,6 +88,7 @@ export async function fetchObject(
       etag: response.ETag,
       lastModified: rawLastModified(),
       contentType: response.ContentType,
+      cacheControl: response.CacheControl,
       integrity: job.integrityCheck ? describeCheck(check) : 'off',
     },
   };

@@ -30,6 +30,10 @@ export interface StoreProxy {
   delayMs: number;
   /** Replaces the body of each 200 answer to a GET (it may also edit the headers). */
   rewriteBody: ((body: Buffer, answer: StoreAnswer) => Buffer) | undefined;
+  /** Runs before each request is passed on (pass mode): to change the store under a request. */
+  beforeForward: ((request: IncomingMessage) => Promise<void>) | undefined;
+  /** Every request received, as `METHOD url`, in order. */
+  requestLines(): string[];
   /** Resolves with the next request that arrives while holding. */
   nextHeld(): Promise<HeldRequest>;
   /** Requests received since the proxy started, in any mode. */
@@ -45,6 +49,7 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
   const heldWaiters: Array<(held: HeldRequest) => void> = [];
   const held: HeldRequest[] = [];
   let requestsSeen = 0;
+  const lines: string[] = [];
   let getBodyBytes = 0;
 
   const forward = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
@@ -92,6 +97,8 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
     mode: 'pass',
     rewrite: undefined,
     rewriteBody: undefined,
+    beforeForward: undefined,
+    requestLines: () => [...lines],
     delayMs: 0,
     nextHeld: () => {
       const waiting = held.shift();
@@ -104,6 +111,7 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
 
   const server = createServer((req, res) => {
     requestsSeen++;
+    lines.push(`${req.method} ${req.url}`);
     if (proxy.mode === 'hold') {
       const request: HeldRequest = {
         method: req.method!,
@@ -116,7 +124,9 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
       return;
     }
     if (proxy.mode === 'pass') {
-      if (proxy.delayMs > 0) setTimeout(() => void forward(req, res), proxy.delayMs);
+      const before = proxy.beforeForward;
+      if (before !== undefined) void before(req).then(() => forward(req, res));
+      else if (proxy.delayMs > 0) setTimeout(() => void forward(req, res), proxy.delayMs);
       else void forward(req, res);
       return;
     }

@@ -12,6 +12,7 @@ const fetched: FetchedObject = {
   lastModified: 'Fri, 27 Nov 2026 10:00:00 GMT',
   lastModifiedStrong: true,
   contentType: 'text/plain',
+  cacheControl: undefined,
   integrity: 'md5',
 };
 const brotli = { encoding: 'br' as const, body: toSharedBytes(new Uint8Array([1, 2])), sha256: 'YnI=' };

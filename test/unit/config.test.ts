@@ -112,7 +112,29 @@ const rejected: Array<[Record<string, string>, string[], RegExp]> = [
   [{ KEEPALIVE_TIMEOUT: '2h' }, [], /KEEPALIVE_TIMEOUT="2h" is not accepted/],
   [{ MAX_CONNECTIONS: '0' }, [], /MAX_CONNECTIONS="0" is not accepted/],
   [{ DRAIN_DELAY: '3s', SHUTDOWN_TIMEOUT: '2s' }, [], /DRAIN_DELAY \(3000 ms\) must be shorter than SHUTDOWN_TIMEOUT/],
+  [{ LOG_FORMAT: 'yaml' }, [], /LOG_FORMAT="yaml" is not accepted; use one of json, pretty/],
+  [{ S3_PREFIX: 'site' }, [], /S3_PREFIX="site" is not accepted; use a prefix that ends with \//],
+  [{ S3_PREFIX: '/site/' }, [], /S3_PREFIX="\/site\/" is not accepted/],
+  [{ S3_PREFIX: 'site/', S3_KEY: 'object.txt' }, [], /S3_PREFIX and S3_KEY are both set/],
+  [{ S3_PREFIX: 'site/' }, ['--s3-key', 'object.txt'], /S3_PREFIX and S3_KEY are both set/],
+  [{ SNAPSHOT_MARKER: 'deploy.json' }, [], /SNAPSHOT_MARKER applies to S3_PREFIX only, which is not set; set S3_PREFIX or unset SNAPSHOT_MARKER/],
+  [{ INDEX_DOCUMENT: 'index.htm' }, [], /INDEX_DOCUMENT applies to S3_PREFIX only/],
+  [{ S3_PREFIX: 'site/', NOT_FOUND_DOCUMENT: '/404.html' }, [], /NOT_FOUND_DOCUMENT="\/404\.html" is not accepted; use a key relative to S3_PREFIX/],
+  [{ S3_PREFIX: 'site/', FETCH_CONCURRENCY: '0' }, [], /FETCH_CONCURRENCY="0" is not accepted; use an integer from 1 to 256/],
+  [{ S3_PREFIX: 'site/', MAX_OBJECTS: 'many' }, [], /MAX_OBJECTS="many" is not accepted/],
+  [{ S3_PREFIX: 'site/', MAX_TOTAL_BYTES: '1TB' }, [], /MAX_TOTAL_BYTES="1TB" is not accepted/],
 ];
+
+test('prefix mode: S3_PREFIX (/ alone: the whole bucket) and its settings, with their defaults', () => {
+  const config = load({ S3_PREFIX: 'site/' });
+  assert.equal(
+    [config.prefix, config.indexDocument, config.notFoundDocument, config.snapshotMarker, config.maxObjects, config.maxTotalBytes, config.fetchConcurrency],
+    ['site/', 'index.html', undefined, undefined, 10_000, 512 * 1024 ** 2, 16],
+  );
+  assert.is(load({ S3_PREFIX: '/' }).prefix, '');
+  assert.is(load({ S3_PREFIX: 'site/', INDEX_DOCUMENT: 'off' }).indexDocument, undefined);
+  assert.is(load().prefix, undefined, 'one-object mode by default');
+});
 
 test('bad values fail with one line naming the setting, the value and what is accepted', () => {
   for (const [env, argv, expected] of rejected) {

@@ -17,6 +17,11 @@ const job: FetchJob = {
   integrityCheck: true,
   staleIfErrorMs: 0,
   cacheFile: undefined,
+  prefix: undefined,
+  snapshotMarker: undefined,
+  maxObjects: 10_000,
+  maxTotalBytes: 512 * 1024 * 1024,
+  fetchConcurrency: 16,
 };
 
 test('an S3 error names the object, the code, the status and the fix', () => {
@@ -56,6 +61,15 @@ test('an error with no name or code still gives one line', () => {
   const failure = describeFetchError('boom\nsecond line', job);
   assert.is(failure.code, 'Error');
   assert.not.match(failure.message, /\n/);
+});
+
+test('a listing names the prefix, and access denied to it asks for s3:ListBucket', () => {
+  const error = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  const failure = describeFetchError(error, { ...job, prefix: 'site/' }, { kind: 'list', prefix: 'site/' });
+  assert.is(
+    failure.message,
+    'cannot list s3://example/site/ from http://127.0.0.1:9000: AccessDenied (HTTP 403): Access Denied; grant s3:ListBucket on example (and s3:GetObject on example/site/*) to these credentials',
+  );
 });
 
 test.run();

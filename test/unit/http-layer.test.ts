@@ -24,6 +24,7 @@ const { object } = toCachedObject(
     lastModified: 'Fri, 27 Nov 2026 10:00:00 GMT',
     lastModifiedStrong: true,
     contentType: 'text/plain',
+    cacheControl: undefined,
     integrity: 'md5',
   },
   'public, max-age=60',

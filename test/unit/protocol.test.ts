@@ -10,6 +10,7 @@ const changed = {
   lastModified: undefined,
   lastModifiedStrong: true,
   contentType: 'text/plain',
+  cacheControl: undefined,
   integrity: 'md5',
 };
 

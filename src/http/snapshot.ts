@@ -1,0 +1,47 @@
+// Serving thread. One snapshot of a prefix as the HTTP layer serves it: each object's entry (its
+// representations and header lists, src/http/cached-object.ts) by its path. A snapshot is never
+// changed: the next one is built whole from the one before and what changed, then swapped in by
+// one assignment, so no request sees a mix. Unchanged objects keep their entry: nothing of theirs
+// is built, copied or freed.
+import type { SnapshotUpdate } from '../serving-protocol.ts';
+import { toCachedObject, type CachedObject } from './cached-object.ts';
+
+export interface Snapshot {
+  /** 1 for the first; each thread holds the same generation once it has caught up. */
+  readonly generation: number;
+  readonly objects: ReadonlyMap<string, CachedObject>;
+  /** Bodies as stored, all objects together. */
+  readonly bytes: number;
+}
+
+export interface NextSnapshot {
+  snapshot: Snapshot;
+  /** Header values from the store that could not be served, each a line for the log. */
+  dropped: string[];
+  /** Bytes of the entries that left (replaced or removed): garbage once no request holds them. */
+  releasedBytes: number;
+}
+
+export function nextSnapshot(previous: Snapshot | undefined, update: SnapshotUpdate, cacheControl: string): NextSnapshot {
+  const objects = new Map(previous?.objects);
+  const dropped: string[] = [];
+  let bytes = previous?.bytes ?? 0;
+  let releasedBytes = 0;
+  const release = (path: string) => {
+    const gone = objects.get(path);
+    if (gone === undefined) return;
+    objects.delete(path);
+    bytes -= gone.identity.body.byteLength;
+    releasedBytes += gone.heldBytes;
+  };
+  for (const path of update.removed) release(path);
+  for (const { path, object } of update.changes) {
+    release(path);
+    // Each object's own Cache-Control (hashed assets marked immutable), else the interval's.
+    const prepared = toCachedObject(object, cacheControl, { ownCacheControl: true });
+    for (const problem of prepared.dropped) dropped.push(`${path}: ${problem}`);
+    objects.set(path, prepared.object);
+    bytes += object.body.byteLength;
+  }
+  return { snapshot: { generation: update.generation, objects, bytes }, dropped, releasedBytes };
+}

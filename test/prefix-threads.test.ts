@@ -1,0 +1,66 @@
+// Prefix mode with HTTP_THREADS=2: every thread serves the same snapshot, swapped whole. Each
+// object carries its version; versions are written set by set, and each listing waits for the set
+// being written (a proxy holds it), so each snapshot is one version. Clients on new connections
+// (spread over both threads by the kernel) record when each request started and ended: once any
+// answer came from version N+1, no request that started later may be answered from N, in any thread.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { request } from 'undici';
+import { metricValue } from './helpers/metrics.ts';
+import { startService } from './helpers/service.ts';
+import { siteInStore } from './helpers/site.ts';
+import { startStoreProxy } from './helpers/store-proxy.ts';
+
+const paths = Array.from({ length: 24 }, (_, index) => `part-${index}.txt`);
+const versionOf = (version: number) => Object.fromEntries(paths.map((path) => [path, `${version}:${path}:`.padEnd(2048, '.')]));
+
+test('HTTP_THREADS=2: once an answer came from a new snapshot, no later request in any thread is answered from an older one', async () => {
+  const site = await siteInStore(versionOf(1));
+  const proxy = await startStoreProxy(site.env.S3_ENDPOINT!);
+  let writing: Promise<unknown> = Promise.resolve();
+  // A listing waits for the version being written: it sees one whole version, never half of one.
+  proxy.beforeForward = async (req) => {
+    if (req.url!.includes('list-type=2')) await writing;
+  };
+  const service = await startService({ env: { ...site.env, HTTP_THREADS: '2', REFRESH_INTERVAL: '100ms', S3_ENDPOINT: proxy.endpoint } });
+
+  const answers: Array<{ startedAt: number; endedAt: number; version: number }> = [];
+  let reading = true;
+  const readers = Array.from({ length: 12 }, async () => {
+    while (reading) {
+      const path = paths[Math.floor(Math.random() * paths.length)]!;
+      const startedAt = performance.now();
+      const response = await request(`${service.url}/${path}`, { reset: true }); // a new connection: either thread
+      const [version, servedPath] = (await response.body.text()).split(':');
+      answers.push({ startedAt, endedAt: performance.now(), version: Number(version) });
+      assert.is(servedPath, path);
+    }
+  });
+  try {
+    for (let version = 2; version <= 6; version++) {
+      writing = Promise.all(Object.entries(versionOf(version)).map(([path, body]) => site.put(path, body)));
+      await writing;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+  } finally {
+    reading = false;
+    await Promise.all(readers);
+  }
+
+  const versions = new Set(answers.map(({ version }) => version));
+  assert.ok(versions.size >= 4, `only versions ${[...versions].join(', ')} were served: no swaps to speak of`);
+  // The highest version any answer had shown by each moment, against each request started after it.
+  const byEnd = [...answers].sort((a, b) => a.endedAt - b.endedAt);
+  let shown = 0;
+  let next = 0;
+  for (const answer of [...answers].sort((a, b) => a.startedAt - b.startedAt)) {
+    while (next < byEnd.length && byEnd[next]!.endedAt < answer.startedAt) shown = Math.max(shown, byEnd[next++]!.version);
+    assert.ok(answer.version >= shown, `a request started after version ${shown} was served got version ${answer.version}`);
+  }
+  const metrics = await (await request(`${service.url}/-/metrics`, { reset: true })).body.text();
+  const perThread = [0, 1].map((thread) => metricValue(metrics, `s3_object_cache_http_thread_requests_total{thread="${thread}"}`) ?? 0);
+  assert.ok(perThread.every((count) => count > 50), `requests per thread: ${perThread.join(', ')}`);
+  await service.kill();
+});
+
+test.run();
