@@ -26,6 +26,8 @@ export async function runLoad(options: {
   headers?: Record<string, string>;
   /** Fixed total rate; unset means as fast as the server answers. */
   ratePerSecond?: number;
+  /** Paths each connection cycles through (unset: `url`'s). */
+  paths?: string[];
 }): Promise<LoadResult> {
   const times: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -36,6 +38,7 @@ export async function runLoad(options: {
         duration: options.durationSeconds,
         headers: options.headers,
         ...(options.ratePerSecond === undefined ? {} : { overallRate: options.ratePerSecond }),
+        ...(options.paths === undefined ? {} : { requests: options.paths.map((path) => ({ path })) }),
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );

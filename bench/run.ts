@@ -1,9 +1,8 @@
 // `npm run bench`: the service's speed, isolation, memory, start-up and shutdown, each figure a
 // ratio against a baseline measured in this same run (alternating rounds, so machine noise
 // cancels) or an absolute budget where the issue sets one. Prints a table, writes JSON.
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cpus, setPriority, totalmem } from 'node:os';
@@ -13,69 +12,30 @@ import { byMessage, spawnService, startService, type ServiceProcess } from '../t
 import { freshBucket, putObject, testStore, type TestStore } from '../test/helpers/store.ts';
 import { objectInStore, serviceWithObject } from '../test/helpers/serving.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
-import { waitFor, withTimeout } from '../test/helpers/wait.ts';
+import { waitFor } from '../test/helpers/wait.ts';
 import { bundle } from '../scripts/build.ts';
 import { runEnvironment } from '../scripts/service-command.ts';
+import {
+  MiB,
+  benchScript,
+  fmt,
+  loadSeconds,
+  pinToCore,
+  processTree,
+  quick,
+  only,
+  raw,
+  record,
+  rounds,
+  rows,
+  rssBytes,
+  startHelper,
+  throughputPairs,
+  throughputSeconds,
+} from './harness.ts';
 import { median, runLoad, type LoadResult } from './load.ts';
+import { prefix } from './prefix.ts';
 import { runWrk, wrkAvailable } from './wrk.ts';
-
-const quick = process.argv.includes('--quick'); // a smoke run of the harness itself
-const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--')); // scenario names
-const rounds = quick ? 1 : 5;
-const loadSeconds = quick ? 1 : 5;
-// Throughput alternates short runs: this VM's speed drifts by tens of percent over tens of
-// seconds, and only A/B pairs close in time cancel that.
-const throughputPairs = quick ? 2 : 8;
-const throughputSeconds = quick ? 1 : 2;
-const MiB = 1024 * 1024;
-
-interface Row {
-  figure: string;
-  value: string;
-  budget: string;
-  met: boolean | undefined; // undefined: reported, no budget
-}
-const rows: Row[] = [];
-const raw: Record<string, unknown> = {};
-
-function record(figure: string, value: string, budget: string, met: boolean | undefined): void {
-  rows.push({ figure, value, budget, met });
-  console.error(`  ${met === undefined ? ' ' : met ? '✓' : '✗'} ${figure}: ${value} (${budget})`);
-}
-
-const fmt = (value: number, digits = 2) => value.toFixed(digits);
-
-function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
-  return Number(line![1]) * 1024;
-}
-
-/**
- * Starts a helper server (a script, with `nodeArgs` and `env` added to the bench's own) as a child
- * process; resolves with the first line it prints (its port or endpoint), its pid, and a stop that
- * the cleanup also runs.
- */
-async function startHelper(
-  script: string,
-  args: string[],
-  { nodeArgs = [], env = {} }: { nodeArgs?: string[]; env?: Record<string, string> } = {},
-): Promise<{ firstLine: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await exited;
-  };
-  onCleanup(stop);
-  const [chunk] = (await withTimeout(once(child.stdout, 'data'), 10_000, `${script} to print its address`)) as [Buffer];
-  return { firstLine: chunk.toString().trim(), pid: child.pid!, stop };
-}
-
-const benchScript = (name: string) => new URL(`./${name}.ts`, import.meta.url).pathname;
 
 /** The baseline answering `body` with the headers the service sends for it (node adds its own). */
 async function startBaseline(body: string, serviceUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -85,35 +45,6 @@ async function startBaseline(body: string, serviceUrl: string): Promise<{ url: s
   const headers = Object.entries(sample.headers).flatMap(([name, value]) => (ownHeaders.has(name) ? [] : [name, String(value)]));
   const { firstLine, stop } = await startHelper(benchScript('baseline-server'), [body, JSON.stringify(headers)]);
   return { url: `http://127.0.0.1:${firstLine}/`, stop };
-}
-
-/**
- * Sets the CPU affinity of a process (all its threads, and the children it starts later) or, with
- * `threadOnly`, of its main thread alone (whose thread id is the pid).
- */
-function pinToCore(pid: number, cores: number | number[], { threadOnly = false } = {}): void {
-  const list = [cores].flat().join(',');
-  execFileSync('taskset', threadOnly ? ['-pc', list, String(pid)] : ['-apc', list, String(pid)], { stdio: 'ignore' });
-}
-
-/** This process and every process it started (the store among them), for pinToCore. */
-function processTree(root: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Field 4 of /proc/PID/stat is the parent pid; the name in field 2 may hold spaces.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const tree = [root];
-  for (let index = 0; index < tree.length; index++) {
-    for (const [pid, parent] of parents) if (parent === tree[index]) tree.push(pid);
-  }
-  return tree;
 }
 
 /** Starts bench/changing-object-store.ts; resolves with the service's environment for it. */
@@ -590,7 +521,7 @@ const started = performance.now();
 const store = await testStore();
 console.error(`bench: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`);
 try {
-  for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic, representations, threads })) {
+  for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic, representations, threads, prefix })) {
     if (only.length > 0 && !only.includes(name)) continue;
     console.error(`bench: ${name}`);
     await scenario(store);

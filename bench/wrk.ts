@@ -2,6 +2,8 @@
 // where autocannon (one JavaScript thread) would saturate before the service does.
 import { execFileSync, spawnSync } from 'node:child_process';
 
+const randomPathsScript = new URL('./random-paths.lua', import.meta.url).pathname;
+
 export interface WrkResult {
   requestsPerSecond: number;
   p99Ms: number;
@@ -11,10 +13,15 @@ export function wrkAvailable(): boolean {
   return spawnSync('wrk', ['--version']).error === undefined;
 }
 
-/** `cpus`: the cores wrk may run on (taskset), so that its place is stated, not left to chance. */
-export function runWrk(url: string, connections: number, seconds: number, cpus: string): WrkResult {
-  const output = execFileSync('taskset', ['-c', cpus, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], {
+/**
+ * `cpus`: the cores wrk may run on (taskset), so that its place is stated, not left to chance.
+ * `pathsFile`: a file of paths, one a line, of which each request takes one at random (else `url`'s).
+ */
+export function runWrk(url: string, connections: number, seconds: number, cpus: string, pathsFile?: string): WrkResult {
+  const script = pathsFile === undefined ? [] : ['-s', randomPathsScript];
+  const output = execFileSync('taskset', ['-c', cpus, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...script, url], {
     encoding: 'utf8',
+    env: { ...process.env, ...(pathsFile === undefined ? {} : { BENCH_PATHS: pathsFile }) },
   });
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(output)?.[1];
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(output);

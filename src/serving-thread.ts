@@ -39,8 +39,10 @@ function applySnapshot(update: SnapshotUpdate): void {
   const previous = snapshot;
   const next = nextSnapshot(previous, update, job.cacheControl);
   snapshot = next.snapshot;
-  if (previous === undefined) void listen();
-  else if (next.releasedBytes > 0) releaseDeadBuffer(next.releasedBytes);
+  if (previous === undefined) {
+    releaseStartUpMemory(); // the first snapshot's message and building, before anything is served
+    void listen();
+  } else if (next.releasedBytes > 0) releaseDeadBuffer(next.releasedBytes);
 }
 
 const site = {

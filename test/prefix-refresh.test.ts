@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent, request } from 'undici';
 import { temporaryDirectory } from './helpers/cleanup.ts';
+import { runScript } from './helpers/scripts.ts';
 import { metricValue, scrapeMetric } from './helpers/metrics.ts';
 import { byMessage, spawnService, startService, type ServiceProcess } from './helpers/service.ts';
 import { siteInStore } from './helpers/site.ts';
@@ -224,6 +225,26 @@ test('CACHE_FILE: a restart while the store is down serves the whole snapshot fr
 });
 
 const store = await testStore();
+testUnless(needsCeph('needs bucket notifications, which only Ceph RGW sends', store.kind))(
+  'push on the marker (Ceph RGW): the new set is served within 1 s of the marker\'s PUT, the old one until then',
+  async () => {
+    const token = 'prefix-push-token-0123456789';
+    const site = await siteInStore({ 'a.txt': 'a1', 'b.txt': 'b1', 'deploy.json': '1' });
+    const env = { ...site.env, SNAPSHOT_MARKER: 'deploy.json', REFRESH_TOKEN: token }; // the default 60 s interval
+    const service = await startService({ env });
+    const output = await runScript('ceph-notify.ts', [`${service.url}/-/refresh?token=${token}&wait=0`], 30_000, env);
+    assert.match(output, /notifications of s3:\/\/\S+\/site\/deploy\.json now go to/);
+    await Promise.all([site.put('a.txt', 'a2'), site.put('b.txt', 'b2')]);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // pushes of the files themselves would show now
+    assert.equal([(await text(`${service.url}/a.txt`)).body, (await text(`${service.url}/b.txt`)).body], ['a1', 'b1']);
+    await site.put('deploy.json', '2');
+    const putAnswered = performance.now();
+    await waitFor('the new set', async () => (await text(`${service.url}/a.txt`)).body === 'a2', 1_000, 10);
+    assert.ok(performance.now() - putAnswered < 1_000);
+    assert.is((await text(`${service.url}/b.txt`)).body, 'b2');
+  },
+);
+
 testUnless(needsCeph('needs a store that pages listings past 1000 keys (s3rver fails the second page)', store.kind))(
   'more than 1000 keys: every page listed, every object served',
   async () => {

@@ -40,11 +40,14 @@ function sendNotFound(snapshot: Snapshot, options: SiteOptions, req: IncomingMes
 
 /** Answers a request for `path` (the target's path, still percent-encoded) and returns the status sent. */
 export function serveSite(snapshot: Snapshot, path: string, options: SiteOptions, req: IncomingMessage, res: ServerResponse): number {
-  let key: string;
-  try {
-    key = decodeURIComponent(path.slice(1));
-  } catch {
-    return send(res, badRequest);
+  let key = path.slice(1);
+  // Most paths hold no escape: decoding them would only copy them.
+  if (key.includes('%')) {
+    try {
+      key = decodeURIComponent(key);
+    } catch {
+      return send(res, badRequest);
+    }
   }
   const { indexDocument } = options;
   if (key === '' || key.endsWith('/')) {

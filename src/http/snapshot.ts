@@ -12,6 +12,8 @@ export interface Snapshot {
   readonly objects: ReadonlyMap<string, CachedObject>;
   /** Bodies as stored, all objects together. */
   readonly bytes: number;
+  /** What the snapshot holds: bodies and their compressed variants. */
+  readonly heldBytes: number;
 }
 
 export interface NextSnapshot {
@@ -26,12 +28,14 @@ export function nextSnapshot(previous: Snapshot | undefined, update: SnapshotUpd
   const objects = new Map(previous?.objects);
   const dropped: string[] = [];
   let bytes = previous?.bytes ?? 0;
+  let heldBytes = previous?.heldBytes ?? 0;
   let releasedBytes = 0;
   const release = (path: string) => {
     const gone = objects.get(path);
     if (gone === undefined) return;
     objects.delete(path);
     bytes -= gone.identity.body.byteLength;
+    heldBytes -= gone.heldBytes;
     releasedBytes += gone.heldBytes;
   };
   for (const path of update.removed) release(path);
@@ -42,6 +46,7 @@ export function nextSnapshot(previous: Snapshot | undefined, update: SnapshotUpd
     for (const problem of prepared.dropped) dropped.push(`${path}: ${problem}`);
     objects.set(path, prepared.object);
     bytes += object.body.byteLength;
+    heldBytes += prepared.object.heldBytes;
   }
-  return { snapshot: { generation: update.generation, objects, bytes }, dropped, releasedBytes };
+  return { snapshot: { generation: update.generation, objects, bytes, heldBytes }, dropped, releasedBytes };
 }

@@ -4,7 +4,7 @@
 import { toCachedObject, type CachedObject } from '../http/cached-object.ts';
 import { nextSnapshot, type Snapshot } from '../http/snapshot.ts';
 import type { SnapshotUpdate } from '../serving-protocol.ts';
-import { releaseDeadBuffer } from '../shared/release-memory.ts';
+import { releaseDeadBuffer, releaseStartUpMemory } from '../shared/release-memory.ts';
 import type { Config } from './config.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { FetchWorkerEvents } from './fetch-worker-handle.ts';
@@ -89,7 +89,8 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
       for (const problem of next.dropped) logger.warn(object, problem);
       context.newSnapshot(update);
       site.current = next.snapshot;
-      const { bytes, objects } = { bytes: next.snapshot.bytes, objects: next.snapshot.objects.size };
+      const { bytes, heldBytes } = next.snapshot;
+      const objects = next.snapshot.objects.size;
       if (fromCacheFile) metrics.servingCopyFromDisk(bytes, confirmedAt, objects);
       else metrics.snapshotChanged({ bytes, objects, fetched: changes.length, listPages });
       bound?.confirmed(confirmedAt);
@@ -98,6 +99,7 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
           ...object,
           objects,
           bytes,
+          heldBytes,
           changed: changes.length,
           removed: removed.length,
           listPages,
@@ -108,8 +110,10 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
         fromCacheFile ? 'snapshot loaded from CACHE_FILE' : previous ? 'snapshot changed' : 'snapshot fetched',
       );
       refreshRequests.answer(answers, { outcome: 'changed', ...current() });
-      if (previous === undefined) context.firstObjectArrived();
-      else if (next.releasedBytes > 0) releaseDeadBuffer(next.releasedBytes);
+      if (previous === undefined) {
+        releaseStartUpMemory(); // the first snapshot's message and building, before anything is served
+        context.firstObjectArrived();
+      } else if (next.releasedBytes > 0) releaseDeadBuffer(next.releasedBytes);
     },
     unchanged({ durationMs, answers, listPages }) {
       metrics.refreshUnchanged(listPages);

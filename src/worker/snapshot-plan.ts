@@ -1,6 +1,7 @@
 // Fetch worker. What a refresh of a prefix has to do, from the listing and the snapshot held:
 // unchanged objects (same key, ETag and size) keep their memory and cost nothing; new and changed
-// ones are fetched; keys no longer listed leave the snapshot.
+// ones are fetched, unless an attempt that raced with a change already fetched that very version
+// (`staged`); keys no longer listed leave the snapshot.
 import type { ListedObject } from './prefix-listing.ts';
 
 export interface HeldVersion {
@@ -10,19 +11,29 @@ export interface HeldVersion {
 
 export interface RefreshPlan {
   fetch: ListedObject[];
+  /** Listed versions an earlier, raced attempt fetched: taken from `staged`, not fetched again. */
+  reuse: ListedObject[];
   /** Paths held but no longer listed. */
   removed: string[];
   unchanged: number;
 }
 
-export function planRefresh(held: ReadonlyMap<string, HeldVersion>, listed: readonly ListedObject[]): RefreshPlan {
+const same = (version: HeldVersion | undefined, listed: ListedObject) => version !== undefined && version.etag === listed.etag && version.size === listed.size;
+
+export function planRefresh(
+  held: ReadonlyMap<string, HeldVersion>,
+  listed: readonly ListedObject[],
+  staged: ReadonlyMap<string, HeldVersion> = new Map(),
+): RefreshPlan {
   const fetch: ListedObject[] = [];
+  const reuse: ListedObject[] = [];
   const listedPaths = new Set<string>();
   for (const object of listed) {
     listedPaths.add(object.path);
-    const version = held.get(object.path);
-    if (version === undefined || version.etag !== object.etag || version.size !== object.size) fetch.push(object);
+    if (same(held.get(object.path), object)) continue;
+    if (same(staged.get(object.path), object)) reuse.push(object);
+    else fetch.push(object);
   }
   const removed = [...held.keys()].filter((path) => !listedPaths.has(path));
-  return { fetch, removed, unchanged: listed.length - fetch.length };
+  return { fetch, reuse, removed, unchanged: listed.length - fetch.length - reuse.length };
 }

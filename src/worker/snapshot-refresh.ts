@@ -8,7 +8,10 @@
 //
 // An object that changed again between the listing and its GET (412, another ETag, gone) means
 // that listing cannot be served whole: the refresh is retried with back-off, whatever the mode,
-// and the snapshot held stays served. Any other failure is a failed refresh as in one-object mode:
+// and the snapshot held stays served. The objects that attempt did fetch are kept, and the retry
+// fetches only what changed since: under a steady trickle of changes (a busy site) the next
+// snapshot converges instead of starting over each time. Any other failure is a failed refresh as
+// in one-object mode:
 // the worker stops (exit 1), or with STALE_IF_ERROR retries while the snapshot held, or the one in
 // CACHE_FILE, is served.
 import { performance } from 'node:perf_hooks';
@@ -71,6 +74,8 @@ export function createSnapshotRefresh(context: WorkerContext): FetchOnce {
   const prefix = job.prefix!;
   const staleMode = job.staleIfErrorMs > 0;
   const held = new Map<string, HeldObject>();
+  /** Fetched by an attempt that raced with a change, not yet part of a snapshot. */
+  const staged = new Map<string, HeldObject>();
   /** Whether the main thread holds a snapshot it can go on serving if a refresh fails. */
   let holdsSnapshot = false;
   /** The marker's ETag in the last listing; undefined while there was none. */
@@ -129,20 +134,35 @@ export function createSnapshotRefresh(context: WorkerContext): FetchOnce {
     };
   }
 
-  /** Every GET of `objects`, FETCH_CONCURRENCY at a time; the first failure cancels the others. */
-  async function fetchAll(objects: readonly ListedObject[], signal: AbortSignal): Promise<SnapshotChange[]> {
+  /**
+   * Every GET of `objects`, FETCH_CONCURRENCY at a time, each one staged as it arrives. A failure
+   * cancels the others; a race does not (what the others fetch is staged for the retry), and is
+   * thrown once they have all ended.
+   */
+  async function fetchAll(objects: readonly ListedObject[], signal: AbortSignal): Promise<void> {
     const limit = pLimit(job.fetchConcurrency);
     const cancel = new AbortController();
     const either = AbortSignal.any([signal, cancel.signal]);
-    const fetches = objects.map((listed) => limit(() => fetchListed(listed, either)));
-    try {
-      return await Promise.all(fetches);
-    } catch (error) {
-      cancel.abort();
-      limit.clearQueue();
-      await Promise.allSettled(fetches);
-      throw error;
-    }
+    let race: StoreRequestFailed | undefined;
+    const fetches = objects.map((listed) =>
+      limit(async () => {
+        try {
+          const { object } = await fetchListed(listed, either);
+          staged.set(listed.path, { etag: listed.etag, size: listed.size, object });
+        } catch (error) {
+          if (error instanceof StoreRequestFailed && error.failure instanceof SnapshotChangedError) race ??= error;
+          else {
+            cancel.abort();
+            limit.clearQueue();
+            throw error;
+          }
+        }
+      }),
+    );
+    const ended = await Promise.allSettled(fetches);
+    const failed = ended.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    if (race !== undefined) throw race;
   }
 
   type Report = { durationMs: number; answers: number; listPages: number; prepareMs: number };
@@ -202,18 +222,24 @@ export function createSnapshotRefresh(context: WorkerContext): FetchOnce {
       if (listing.objects.length === 0) {
         throw new StoreRequestFailed({ kind: 'list', prefix }, new EmptyPrefixError(`no object under s3://${job.bucket}/${prefix}`));
       }
-      const plan = planRefresh(held, listing.objects);
+      const plan = planRefresh(held, listing.objects, staged);
       const listedMarker = listing.objects.find((listed) => listed.key === markerKey)?.etag;
       const confirmedAt = Date.now();
-      if (holdsSnapshot && plan.fetch.length === 0 && plan.removed.length === 0) {
+      if (holdsSnapshot && plan.fetch.length === 0 && plan.reuse.length === 0 && plan.removed.length === 0) {
         markerEtag = listedMarker;
         post({ type: 'unchanged', durationMs: durationMs(), answers, listPages });
         await confirmCachedSnapshot(confirmedAt);
         return 'succeeded';
       }
-      const changes = await fetchAll(plan.fetch, signal);
+      await fetchAll(plan.fetch, signal);
+      // Every version this listing showed is fetched (now, or by an attempt that raced): the next snapshot.
+      const changes = [...plan.fetch, ...plan.reuse].map(({ path }) => {
+        const fetched = staged.get(path)!;
+        held.set(path, fetched);
+        return { path, object: fetched.object };
+      });
+      staged.clear();
       for (const path of plan.removed) held.delete(path);
-      plan.fetch.forEach((listed, index) => held.set(listed.path, { etag: listed.etag, size: listed.size, object: changes[index]!.object }));
       markerEtag = listedMarker;
       const report = { durationMs: durationMs(), answers, listPages, prepareMs: Math.round(preparedMs) };
       postSnapshot(changes, plan.removed, report, confirmedAt, false);

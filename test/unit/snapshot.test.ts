@@ -21,7 +21,17 @@ test('plan: unchanged (same ETag and size) costs nothing; new and changed are fe
   assert.equal(plan.fetch.map(({ path }) => path), ['changed.css', 'resized.js', 'new.txt']);
   assert.equal(plan.removed, ['gone.png']);
   assert.is(plan.unchanged, 1);
-  assert.equal(planRefresh(new Map(), []), { fetch: [], removed: [], unchanged: 0 });
+  assert.equal(planRefresh(new Map(), []), { fetch: [], reuse: [], removed: [], unchanged: 0 });
+});
+
+test('plan: a version an attempt that raced already fetched is reused, not fetched again; another version is', () => {
+  const staged = new Map([
+    ['a.css', { etag: '"a2"', size: 4 }],
+    ['b.js', { etag: '"b2"', size: 4 }],
+  ]);
+  const plan = planRefresh(new Map(), [listed('a.css', '"a2"', 4), listed('b.js', '"b3"', 4), listed('c.png', '"c1"', 1)], staged);
+  assert.equal(plan.reuse.map(({ path }) => path), ['a.css']);
+  assert.equal(plan.fetch.map(({ path }) => path), ['b.js', 'c.png']);
 });
 
 test('Content-Type: the store\'s, unless missing or generic; then by extension', () => {
