@@ -77,7 +77,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   fate.useLogger(logger);
   logger.info({ config: { ...config, refreshToken: config.refreshToken && '(set, not shown)' } }, 'starting');
 
-  const metrics = new ServiceMetrics(config.httpThreads);
+  const metrics = new ServiceMetrics({ servingThreads: config.httpThreads, refreshIntervalMs: config.refreshIntervalMs });
   const lifecycle: { stopping: boolean; servers: HttpServer[] } = { stopping: false, servers: [] };
   const cache: { current?: CachedObject } = {};
   const site: { current?: Snapshot } = {};

@@ -11,7 +11,7 @@ import { temporaryDirectory } from './helpers/cleanup.ts';
 import { metricValue } from './helpers/metrics.ts';
 import { byMessage, spawnService, startService, type ServiceProcess } from './helpers/service.ts';
 import { objectInStore } from './helpers/serving.ts';
-import { cpuQuotaUnavailable, inCpuQuota } from './helpers/cpu-quota.ts';
+import { cgroupUnavailable, inCgroups } from './helpers/cgroups.ts';
 import { programMissing, testUnless } from './helpers/skips.ts';
 import { readWhileSwapping, versionOf, versionWriter } from './helpers/version-swaps.ts';
 
@@ -134,12 +134,12 @@ testUnless(programMissing('taskset', 'apt-get install util-linux'))('HTTP_THREAD
   }
 });
 
-testUnless(cpuQuotaUnavailable)('HTTP_THREADS=auto inside a cgroup CPU quota: the quota rounded up, and the start line says why', async () => {
+testUnless(cgroupUnavailable('cpu'))('HTTP_THREADS=auto inside a cgroup CPU quota: the quota rounded up, and the start line says why', async () => {
   const { env } = await objectInStore('x');
   const mask = availableParallelism();
   for (const quotaUs of [50_000, 100_000, 150_000]) {
     const expected = Math.min(mask, Math.ceil(quotaUs / 100_000));
-    const service = await startService({ env: { ...env, HTTP_THREADS: 'auto' }, wrapper: inCpuQuota(quotaUs) });
+    const service = await startService({ env: { ...env, HTTP_THREADS: 'auto' }, wrapper: inCgroups({ cpuQuotaUs: quotaUs }) });
     try {
       assert.is(service.logs.find(byMessage('listening'))?.httpThreads, expected, `quota ${quotaUs} µs per 100 ms`);
       const { config } = service.logs.find(byMessage('starting')) as unknown as { config: { httpThreadsReason: string } };

@@ -1,6 +1,7 @@
 // prom-client's own modules, imported one by one by src/main/metrics.ts: its index also loads the
 // Pushgateway (node:https, node:zlib) and the cluster aggregator (node:cluster), which this
-// service never uses (README, "Memory"). Their types are the index's.
+// service never uses (README, "Memory"); and of its default metrics some are left out. Their
+// types are the index's.
 declare module 'prom-client/lib/registry.js' {
   import { Registry } from 'prom-client';
   export = Registry;
@@ -13,7 +14,53 @@ declare module 'prom-client/lib/gauge.js' {
   import { Gauge } from 'prom-client';
   export = Gauge;
 }
-declare module 'prom-client/lib/defaultMetrics.js' {
-  import { collectDefaultMetrics } from 'prom-client';
-  export = collectDefaultMetrics;
+declare module 'prom-client/lib/metrics/eventLoopLag.js' {
+  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
+  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
+  export = collect;
+}
+declare module 'prom-client/lib/metrics/gc.js' {
+  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
+  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
+  export = collect;
+}
+declare module 'prom-client/lib/metrics/heapSizeAndUsed.js' {
+  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
+  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
+  export = collect;
+}
+declare module 'prom-client/lib/metrics/heapSpacesSizeAndUsed.js' {
+  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
+  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
+  export = collect;
+}
+declare module 'prom-client/lib/metrics/osMemoryHeap.js' {
+  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
+  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
+  export = collect;
+}
+declare module 'prom-client/lib/metrics/processCpuTotal.js' {
+  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
+  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
+  export = collect;
+}
+declare module 'prom-client/lib/metrics/processMaxFileDescriptors.js' {
+  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
+  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
+  export = collect;
+}
+declare module 'prom-client/lib/metrics/processOpenFileDescriptors.js' {
+  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
+  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
+  export = collect;
+}
+declare module 'prom-client/lib/metrics/processStartTime.js' {
+  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
+  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
+  export = collect;
+}
+declare module 'prom-client/lib/metrics/version.js' {
+  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
+  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
+  export = collect;
 }

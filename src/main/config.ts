@@ -15,7 +15,7 @@ import {
   within,
 } from './config-values.ts';
 import { encodings, type Encoding } from '../protocol.ts';
-import { cpuBudget } from './cpu-budget.ts';
+import { cpuBudget } from './cgroup-limits.ts';
 import { ExitCode, exitCodeMeanings } from './exit-codes.ts';
 import { softOpenFileLimit } from './open-file-limit.ts';
 

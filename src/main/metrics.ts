@@ -7,14 +7,53 @@ import type { Metric } from 'prom-client';
 // One by one: prom-client's index also loads its Pushgateway and cluster aggregator, and with them
 // node:https, node:zlib and node:cluster (README "Memory").
 import Counter from 'prom-client/lib/counter.js';
-import collectDefaultMetrics from 'prom-client/lib/defaultMetrics.js';
+import eventLoopLag from 'prom-client/lib/metrics/eventLoopLag.js';
+import gcDurations from 'prom-client/lib/metrics/gc.js';
+import heapSizeAndUsed from 'prom-client/lib/metrics/heapSizeAndUsed.js';
+import heapSpacesSizeAndUsed from 'prom-client/lib/metrics/heapSpacesSizeAndUsed.js';
+import osMemoryHeap from 'prom-client/lib/metrics/osMemoryHeap.js';
+import processCpuTotal from 'prom-client/lib/metrics/processCpuTotal.js';
+import processMaxFileDescriptors from 'prom-client/lib/metrics/processMaxFileDescriptors.js';
+import processOpenFileDescriptors from 'prom-client/lib/metrics/processOpenFileDescriptors.js';
+import processStartTime from 'prom-client/lib/metrics/processStartTime.js';
+import nodeVersion from 'prom-client/lib/metrics/version.js';
 import Gauge from 'prom-client/lib/gauge.js';
 import Registry from 'prom-client/lib/registry.js';
 import { RequestCounter, countedRequests, requestCounterMemory } from '../shared/request-counters.ts';
+import { cgroupLimit } from './cgroup-limits.ts';
 
 const prefix = 's3_object_cache_';
+
+/**
+ * prom-client's default metrics, but for nodejs_active_{handles,requests,resources}(_total): gauges
+ * named like counters, which `promtool check metrics` rejects, and of no use for this service.
+ */
+const defaultMetrics = [
+  processCpuTotal,
+  processStartTime,
+  osMemoryHeap,
+  processOpenFileDescriptors,
+  processMaxFileDescriptors,
+  eventLoopLag,
+  heapSizeAndUsed,
+  heapSpacesSizeAndUsed,
+  nodeVersion,
+  gcDurations,
+];
 /** Sampling interval of the event-loop delay histogram. */
 const delayResolutionMs = 10;
+/** The window of the event-loop delay p99 that alerts read: a since-start quantile moves too slowly. */
+const delayWindowMs = 60_000;
+
+export interface MetricsOptions {
+  /** Threads serving HTTP, the main thread included. */
+  servingThreads?: number;
+  /** REFRESH_INTERVAL, exported so that alerts can compare the object's age with it. */
+  refreshIntervalMs?: number;
+  /** The cgroup's memory limit, exported so that alerts can compare RSS with it; undefined: none. */
+  memoryLimitBytes?: number | undefined;
+  now?: () => number;
+}
 
 export class ServiceMetrics {
   readonly registry = new Registry();
@@ -63,11 +102,11 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  constructor(servingThreads = 1, now: () => number = Date.now) {
+  constructor({ servingThreads = 1, refreshIntervalMs = 60_000, memoryLimitBytes = cgroupLimit('memory')?.value, now = Date.now }: MetricsOptions = {}) {
     this.now = now;
     this.requestCounters = requestCounterMemory(servingThreads);
     this.ownRequests = new RequestCounter(this.requestCounters, 0);
-    collectDefaultMetrics({ register: this.registry });
+    for (const collect of defaultMetrics) collect(this.registry, { eventLoopMonitoringPrecision: delayResolutionMs });
     const registers = [this.registry];
     // Gauges computed at scrape time, from state the service keeps anyway.
     const lastSuccess: Gauge = new Gauge({
@@ -105,6 +144,24 @@ export class ServiceMetrics {
       collect: () => objects.set(this.snapshotObjects),
     });
     this.registry.registerMetric(eventLoopDelaySummary());
+    const recentDelay: Gauge = new Gauge({
+      name: `${prefix}event_loop_delay_p99_seconds`,
+      help: 'Main-thread event-loop delay p99 over the last full minute (the first minute: so far); what alerts read.',
+      registers,
+      collect: lastMinuteDelayP99((value) => recentDelay.set(value)),
+    });
+    new Gauge({
+      name: `${prefix}refresh_interval_seconds`,
+      help: 'REFRESH_INTERVAL: an object older than a few of these has missed refreshes.',
+      registers,
+    }).set(refreshIntervalMs / 1000);
+    if (memoryLimitBytes !== undefined) {
+      new Gauge({
+        name: `${prefix}memory_limit_bytes`,
+        help: "The memory limit of the process's cgroup (a container's limit), where there is one.",
+        registers,
+      }).set(memoryLimitBytes);
+    }
     const requests: Counter<'code'> = new Counter({
       name: `${prefix}http_requests_total`,
       help: 'HTTP requests answered, by status code.',
@@ -182,12 +239,29 @@ export class ServiceMetrics {
  * delay is what exceeds the interval. It is never reset, so a scrape cannot hide a stall from the
  * next scraper: rate(_sum)/rate(_count) gives the mean over any window.
  */
+/** What the main thread's event loop is delayed beyond its sampling interval, in seconds. */
+const excessDelay = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - delayResolutionMs) / 1000;
+
+/**
+ * A collect function that reports the p99 of the last full minute: a histogram of its own, read and
+ * reset once a minute on a timer, never by a scrape (two scrapers see the same value).
+ */
+function lastMinuteDelayP99(report: (seconds: number) => void): () => void {
+  const window = monitorEventLoopDelay({ resolution: delayResolutionMs });
+  window.enable();
+  let lastFullMinute: number | undefined;
+  setInterval(() => {
+    lastFullMinute = window.count === 0 ? 0 : excessDelay(window.percentile(99));
+    window.reset();
+  }, delayWindowMs).unref();
+  return () => report(lastFullMinute ?? (window.count === 0 ? 0 : excessDelay(window.percentile(99))));
+}
+
 function eventLoopDelaySummary(): Metric {
   const loopDelay = monitorEventLoopDelay({ resolution: delayResolutionMs });
   loopDelay.enable();
   const name = `${prefix}event_loop_delay_seconds`;
   const help = 'Main-thread event-loop delay since start, by quantile (1 = the maximum).';
-  const excess = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - delayResolutionMs) / 1000;
   const get = async () => {
     const count = loopDelay.count;
     const quantiles = count === 0 ? [] : ([['0.5', 50], ['0.9', 90], ['0.99', 99]] as const);
@@ -197,9 +271,9 @@ function eventLoopDelaySummary(): Metric {
       type: 'summary' as const,
       aggregator: 'sum' as const,
       values: [
-        ...quantiles.map(([quantile, percentile]) => ({ labels: { quantile }, value: excess(loopDelay.percentile(percentile)) })),
-        ...(count === 0 ? [] : [{ labels: { quantile: '1' }, value: excess(loopDelay.max) }]),
-        { metricName: `${name}_sum`, labels: {}, value: count === 0 ? 0 : excess(loopDelay.mean) * count },
+        ...quantiles.map(([quantile, percentile]) => ({ labels: { quantile }, value: excessDelay(loopDelay.percentile(percentile)) })),
+        ...(count === 0 ? [] : [{ labels: { quantile: '1' }, value: excessDelay(loopDelay.max) }]),
+        { metricName: `${name}_sum`, labels: {}, value: count === 0 ? 0 : excessDelay(loopDelay.mean) * count },
         { metricName: `${name}_count`, labels: {}, value: count },
       ],
     };

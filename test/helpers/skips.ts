@@ -35,9 +35,12 @@ export function isOnPath(program: string): boolean {
   });
 }
 
-/** Why a test needing `program` cannot run here, or undefined when it can. */
-export function programMissing(program: string, install: string): string | undefined {
-  return isOnPath(program) ? undefined : `needs ${program}, which is not on PATH; install it with: ${install}`;
+/** Why a test needing `programs` cannot run here (the ones missing, and how to install them), or undefined when it can. */
+export function programMissing(programs: string | string[], install: string): string | undefined {
+  const missing = [programs].flat().filter((program) => !isOnPath(program));
+  if (missing.length === 0) return undefined;
+  const [are, them] = missing.length === 1 ? ['is', 'it'] : ['are', 'them'];
+  return `needs ${missing.join(' and ')}, which ${are} not on PATH; install ${them} with: ${install}`;
 }
 
 /** Why a test needing Ceph RGW cannot run against this store, or undefined when it can. */

@@ -1,9 +1,10 @@
-// HTTP_THREADS=auto's budget over the cgroup file formats, on made-up /proc and /sys trees.
+// What the cgroups allow (HTTP_THREADS=auto's CPU budget, the memory limit metric) over the cgroup
+// file formats, on made-up /proc and /sys trees.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cgroupCpuQuota, cpuBudget, cpuControllers, cpusFromCfs, cpusFromCpuMax } from '../../src/main/cpu-budget.ts';
+import { bytesFromMemoryLimit, cgroupLimit, controllerMounts, cpuBudget, cpusFromCfs, cpusFromCpuMax } from '../../src/main/cgroup-limits.ts';
 import { temporaryDirectory } from '../helpers/cleanup.ts';
 
 /** A file tree under a fresh directory: {'proc/self/cgroup': '...', ...}. */
@@ -36,16 +37,19 @@ test('cgroup v1 cfs: a quota of -1 is no limit; a quota over its period is round
 });
 
 test('controllers: the mounts holding the CPU controller, at the process\'s path relative to what each mount shows', () => {
-  assert.equal(cpuControllers(v2Mount, '0::/kubepods/pod1/container\n'), [
+  assert.equal(controllerMounts(v2Mount, '0::/kubepods/pod1/container\n', 'cpu'), [
     { version: 2, directory: '/sys/fs/cgroup/kubepods/pod1/container', mountPoint: '/sys/fs/cgroup' },
   ]);
-  assert.equal(cpuControllers([v1CpuMount, v1MemoryMount].join('\n'), '4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n'), [
+  assert.equal(controllerMounts([v1CpuMount, v1MemoryMount].join('\n'), '4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n', 'cpu'), [
     { version: 1, directory: '/sys/fs/cgroup/cpu,cpuacct/docker/abc', mountPoint: '/sys/fs/cgroup/cpu,cpuacct' },
   ]);
   // A container's own cgroup namespace: the mount's root is the container's cgroup.
   const containerMount = '40 30 0:28 /docker/abc /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu';
-  assert.equal(cpuControllers(containerMount, '3:cpu:/docker/abc\n'), [{ version: 1, directory: '/sys/fs/cgroup/cpu', mountPoint: '/sys/fs/cgroup/cpu' }]);
-  assert.equal(cpuControllers(v1MemoryMount, '4:memory:/\n'), [], 'no CPU controller');
+  assert.equal(controllerMounts(containerMount, '3:cpu:/docker/abc\n', 'cpu'), [{ version: 1, directory: '/sys/fs/cgroup/cpu', mountPoint: '/sys/fs/cgroup/cpu' }]);
+  assert.equal(controllerMounts(v1MemoryMount, '4:memory:/\n', 'cpu'), [], 'no CPU controller');
+  assert.equal(controllerMounts(v1MemoryMount, '4:memory:/docker/abc\n', 'memory'), [
+    { version: 1, directory: '/sys/fs/cgroup/memory/docker/abc', mountPoint: '/sys/fs/cgroup/memory' },
+  ]);
 });
 
 test('v2: the tightest quota from the process\'s cgroup up to the mount (a parent binds its children)', () => {
@@ -56,7 +60,7 @@ test('v2: the tightest quota from the process\'s cgroup up to the mount (a paren
     'sys/fs/cgroup/kubepods/pod1/cpu.max': '150000 100000\n',
     'sys/fs/cgroup/kubepods/cpu.max': '800000 100000\n',
   });
-  assert.equal(cgroupCpuQuota(root), { cpus: 2, file: join(root, 'sys/fs/cgroup/kubepods/pod1/cpu.max') });
+  assert.equal(cgroupLimit('cpu', root), { value: 2, file: join(root, 'sys/fs/cgroup/kubepods/pod1/cpu.max') });
 });
 
 test('v1 (and hybrid, v2 mounted without the CPU controller): the cfs quota of the cpu hierarchy', () => {
@@ -68,7 +72,7 @@ test('v1 (and hybrid, v2 mounted without the CPU controller): the cfs quota of t
     'sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us': '-1\n',
     'sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us': '100000\n',
   });
-  assert.equal(cgroupCpuQuota(root), { cpus: 3, file: join(root, 'sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us') });
+  assert.equal(cgroupLimit('cpu', root), { value: 3, file: join(root, 'sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us') });
 });
 
 test('no quota anywhere, or no cgroup files at all: none', () => {
@@ -77,15 +81,36 @@ test('no quota anywhere, or no cgroup files at all: none', () => {
     'proc/self/cgroup': '0::/user.slice\n',
     'sys/fs/cgroup/user.slice/cpu.max': 'max 100000\n',
   });
-  assert.is(cgroupCpuQuota(unlimited), undefined);
-  assert.is(cgroupCpuQuota(tree({})), undefined);
+  assert.is(cgroupLimit('cpu', unlimited), undefined);
+  assert.is(cgroupLimit('cpu', tree({})), undefined);
 });
 
 test('the budget is the smaller of the affinity mask and the quota, and says why', () => {
-  const quota = { cpus: 2, file: '/sys/fs/cgroup/cpu.max' };
+  const quota = { value: 2, file: '/sys/fs/cgroup/cpu.max' };
   assert.equal(cpuBudget(64, quota), { cpus: 2, reason: 'the cgroup CPU quota (/sys/fs/cgroup/cpu.max) allows 2; 64 CPUs in the affinity mask' });
   assert.equal(cpuBudget(1, quota), { cpus: 1, reason: '1 CPU in the affinity mask; the cgroup CPU quota (/sys/fs/cgroup/cpu.max) allows 2' });
   assert.equal(cpuBudget(4, undefined), { cpus: 4, reason: '4 CPUs in the affinity mask, no cgroup CPU quota' });
+});
+
+test('memory: v2 memory.max and v1 memory.limit_in_bytes, "max" and v1\'s huge value as no limit, the tightest ancestor', () => {
+  assert.is(bytesFromMemoryLimit('max\n'), undefined);
+  assert.is(bytesFromMemoryLimit('335544320\n'), 335_544_320);
+  assert.is(bytesFromMemoryLimit('9223372036854771712\n'), undefined);
+  const v2 = tree({
+    'proc/self/mountinfo': `${v2Mount}\n`,
+    'proc/self/cgroup': '0::/kubepods/pod1/container\n',
+    'sys/fs/cgroup/kubepods/pod1/container/memory.max': 'max\n',
+    'sys/fs/cgroup/kubepods/pod1/memory.max': '335544320\n',
+  });
+  assert.equal(cgroupLimit('memory', v2), { value: 335_544_320, file: join(v2, 'sys/fs/cgroup/kubepods/pod1/memory.max') });
+  const v1 = tree({
+    'proc/self/mountinfo': `${v1MemoryMount}\n`,
+    'proc/self/cgroup': '4:memory:/docker/abc\n',
+    'sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes': '268435456\n',
+    'sys/fs/cgroup/memory/memory.limit_in_bytes': '9223372036854771712\n',
+  });
+  assert.equal(cgroupLimit('memory', v1), { value: 268_435_456, file: join(v1, 'sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes') });
+  assert.is(cgroupLimit('memory', tree({ 'proc/self/mountinfo': `${v1MemoryMount}\n`, 'proc/self/cgroup': '4:memory:/\n' })), undefined);
 });
 
 test.run();
