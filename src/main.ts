@@ -147,7 +147,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
     await Promise.all([...lifecycle.servers.map((server) => server.close()), threads?.close(), workerStopped]);
   }, config.shutdownTimeoutMs);
   fate.onRefresh(() => {
-    logger.info({ bucket: config.bucket, key: config.key }, 'SIGHUP: refreshing now');
+    logger.info({ bucket: config.bucket, ...(config.prefix === undefined ? { key: config.key } : { prefix: config.prefix }) }, 'SIGHUP: refreshing now');
     requestRefresh(); // nobody waits for the outcome
   });
 

@@ -14,6 +14,7 @@ import { siteInStore } from './helpers/site.ts';
 import { needsCeph, testUnless } from './helpers/skips.ts';
 import { testStore } from './helpers/store.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
+import { assertNeverOlderAfterNewer, readContinuously } from './helpers/version-swaps.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const fast = { REFRESH_INTERVAL: '200ms', FETCH_TIMEOUT: '1s' };
@@ -76,38 +77,30 @@ test('SNAPSHOT_MARKER: one conditional GET per refresh; a slow upload is never s
   assert.ok(quiet.length >= 4 && quiet.every((line) => line.startsWith(`GET /${site.bucket}/${site.prefix}deploy.json`)), `not the marker alone: ${quiet.join(', ')}`);
 
   // Readers all along; the upload takes several refresh intervals, file by file.
-  const seen: Array<{ startedAt: number; endedAt: number; label: string }> = [];
-  let reading = true;
-  const readers = Array.from({ length: 4 }, async () => {
-    while (reading) {
-      const path = paths[Math.floor(Math.random() * paths.length)]!;
-      const startedAt = performance.now();
-      const { body } = await text(`${service.url}/${path}`);
-      const [label, servedPath] = body.split(':');
-      assert.is(servedPath, path, 'an object at the wrong path');
-      seen.push({ startedAt, endedAt: performance.now(), label: label! });
-    }
+  const readers = readContinuously(4, async () => {
+    const path = paths[Math.floor(Math.random() * paths.length)]!;
+    const [label, servedPath] = (await text(`${service.url}/${path}`)).body.split(':');
+    assert.is(servedPath, path, 'an object at the wrong path');
+    return Number(label!.slice(1)); // v1 → 1
   });
+  const seen = readers.answers;
   try {
     for (const [path, body] of Object.entries(version('v2'))) {
       await site.put(path, body);
       await new Promise((resolve) => setTimeout(resolve, 100)); // a slow deployer
     }
     await refreshesPass(service, 2);
-    assert.ok(seen.length > 0 && seen.every(({ label }) => label === 'v1'), 'part of the upload was served before the marker');
+    assert.ok(seen.length > 0 && seen.every((answer) => answer.version === 1), 'part of the upload was served before the marker');
     const markerWrittenAt = performance.now();
     await site.put('deploy.json', '{"v":2}');
-    await waitFor('the new set served', () => seen.some(({ label }) => label === 'v2'), 5_000);
-    const firstNew = Math.min(...seen.filter(({ label }) => label === 'v2').map(({ endedAt }) => endedAt));
+    await waitFor('the new set served', () => seen.some((answer) => answer.version === 2), 5_000);
+    const firstNew = Math.min(...seen.filter((answer) => answer.version === 2).map(({ endedAt }) => endedAt));
     assert.ok(firstNew - markerWrittenAt < 1_500, `served ${Math.round(firstNew - markerWrittenAt)} ms after the marker: more than an interval + 1 s`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   } finally {
-    reading = false;
-    await Promise.all(readers);
+    await readers.stop();
   }
-  const firstNewEnd = Math.min(...seen.filter(({ label }) => label === 'v2').map(({ endedAt }) => endedAt));
-  const oldAfter = seen.filter(({ label, startedAt }) => label === 'v1' && startedAt > firstNewEnd);
-  assert.is(oldAfter.length, 0, `${oldAfter.length} requests started after the first v2 answer got v1`);
+  assertNeverOlderAfterNewer(seen);
 });
 
 test('an object that changes between the listing and its GET: the refresh is retried, the snapshot held served meanwhile, then the latest', async () => {

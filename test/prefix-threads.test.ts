@@ -10,6 +10,7 @@ import { metricValue } from './helpers/metrics.ts';
 import { startService } from './helpers/service.ts';
 import { siteInStore } from './helpers/site.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
+import { assertNeverOlderAfterNewer, readContinuously } from './helpers/version-swaps.ts';
 
 const paths = Array.from({ length: 24 }, (_, index) => `part-${index}.txt`);
 const versionOf = (version: number) => Object.fromEntries(paths.map((path) => [path, `${version}:${path}:`.padEnd(2048, '.')]));
@@ -24,17 +25,12 @@ test('HTTP_THREADS=2: once an answer came from a new snapshot, no later request 
   };
   const service = await startService({ env: { ...site.env, HTTP_THREADS: '2', REFRESH_INTERVAL: '100ms', S3_ENDPOINT: proxy.endpoint } });
 
-  const answers: Array<{ startedAt: number; endedAt: number; version: number }> = [];
-  let reading = true;
-  const readers = Array.from({ length: 12 }, async () => {
-    while (reading) {
-      const path = paths[Math.floor(Math.random() * paths.length)]!;
-      const startedAt = performance.now();
-      const response = await request(`${service.url}/${path}`, { reset: true }); // a new connection: either thread
-      const [version, servedPath] = (await response.body.text()).split(':');
-      answers.push({ startedAt, endedAt: performance.now(), version: Number(version) });
-      assert.is(servedPath, path);
-    }
+  const readers = readContinuously(12, async () => {
+    const path = paths[Math.floor(Math.random() * paths.length)]!;
+    const response = await request(`${service.url}/${path}`, { reset: true }); // a new connection: either thread
+    const [version, servedPath] = (await response.body.text()).split(':');
+    assert.is(servedPath, path);
+    return Number(version);
   });
   try {
     for (let version = 2; version <= 6; version++) {
@@ -43,20 +39,12 @@ test('HTTP_THREADS=2: once an answer came from a new snapshot, no later request 
       await new Promise((resolve) => setTimeout(resolve, 400));
     }
   } finally {
-    reading = false;
-    await Promise.all(readers);
+    await readers.stop();
   }
 
-  const versions = new Set(answers.map(({ version }) => version));
+  const versions = new Set(readers.answers.map(({ version }) => version));
   assert.ok(versions.size >= 4, `only versions ${[...versions].join(', ')} were served: no swaps to speak of`);
-  // The highest version any answer had shown by each moment, against each request started after it.
-  const byEnd = [...answers].sort((a, b) => a.endedAt - b.endedAt);
-  let shown = 0;
-  let next = 0;
-  for (const answer of [...answers].sort((a, b) => a.startedAt - b.startedAt)) {
-    while (next < byEnd.length && byEnd[next]!.endedAt < answer.startedAt) shown = Math.max(shown, byEnd[next++]!.version);
-    assert.ok(answer.version >= shown, `a request started after version ${shown} was served got version ${answer.version}`);
-  }
+  assertNeverOlderAfterNewer(readers.answers);
   const metrics = await (await request(`${service.url}/-/metrics`, { reset: true })).body.text();
   const perThread = [0, 1].map((thread) => metricValue(metrics, `s3_object_cache_http_thread_requests_total{thread="${thread}"}`) ?? 0);
   assert.ok(perThread.every((count) => count > 50), `requests per thread: ${perThread.join(', ')}`);

@@ -10,7 +10,8 @@
 // temporary directory (TMPDIR) is removed. Ctrl-C stops the file running (its own cleanup first),
 // skips the rest and still prints the closing line (exit 130).
 //
-//   node test/run.ts [--dir DIR] [FILTER...]     DIR: where the test files are (default: test/)
+//   node test/run.ts [--dir DIR] [--except FILTER]... [FILTER...]
+//     DIR: where the test files are (default: test/); --except leaves out the files whose path contains it
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,10 @@ import type { FileReport } from './runner/run-file.ts';
 import { endSession } from './runner/sessions.ts';
 import { bootSharedCeph, type SharedCeph } from './runner/shared-ceph.ts';
 
-const { values, positionals: filters } = parseArgs({ options: { dir: { type: 'string' } }, allowPositionals: true });
+const { values, positionals: filters } = parseArgs({
+  options: { dir: { type: 'string' }, except: { type: 'string', multiple: true, default: [] } },
+  allowPositionals: true,
+});
 const testDirectory = new URL('.', import.meta.url).pathname;
 const directory = resolve(values.dir ?? testDirectory);
 /** Generous: the longest file takes about a minute on Ceph; a hung one must not hang CI. */
@@ -34,6 +38,7 @@ const files = readdirSync(directory, { recursive: true, encoding: 'utf8' })
   // The runner's own fixtures run only when asked for by --dir.
   .filter((file) => values.dir !== undefined || !file.startsWith('fixtures/'))
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .filter((file) => !values.except.some((filter) => file.includes(filter)))
   .sort();
 
 const runDirectory = mkdtempSync(join(tmpdir(), 's3-object-cache-test-'));
@@ -108,7 +113,9 @@ for (const file of files) {
   filesRun++;
   console.log(`\n${styleText(['bold', 'underline'], file)}`);
   const temporary = mkdtempSync(join(runDirectory, 'file-'));
+  const startedAt = performance.now();
   const { report, exit, pid } = await runOne(file, temporary);
+  console.log(styleText('dim', `  ${((performance.now() - startedAt) / 1000).toFixed(1)} s`));
   if (report === undefined) fail(`${file}: ended without a report (${exit})`);
   else {
     passed += report.passed;

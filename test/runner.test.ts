@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { onCleanup } from './helpers/cleanup.ts';
+import { processExists } from './helpers/processes.ts';
 import { waitFor, withTimeout } from './helpers/wait.ts';
 
 const runner = new URL('./run.ts', import.meta.url).pathname;
@@ -41,15 +42,6 @@ async function run(filters: string[]): Promise<{ code: number | null; output: st
 }
 
 const closingLine = (output: string) => /^(\d+) passed, (\d+) failed, (\d+) skipped$/m.exec(output)?.slice(1).map(Number);
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('files that throw, crash or reject outside a test fail alone; the others run; the closing line comes', async () => {
   const { code, output } = await run(['a-throws', 'b-crashes', 'c-rejects', 'e-passes']);

@@ -10,18 +10,10 @@ import { objectInStore, serviceWithObject } from './helpers/serving.ts';
 import { testStore } from './helpers/store.ts';
 import { bodyOf, slowReader } from './helpers/slow-reader.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
+import { processExists } from './helpers/processes.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const hardRequirementMs = 5_000;
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Exit 0 within the hard requirement, by the graceful path (not the deadline), nothing left. */
 async function assertStoppedGracefully(service: ServiceProcess, exit: Exit): Promise<void> {

@@ -14,52 +14,8 @@ declare module 'prom-client/lib/gauge.js' {
   import { Gauge } from 'prom-client';
   export = Gauge;
 }
-declare module 'prom-client/lib/metrics/eventLoopLag.js' {
-  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
-  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
-  export = collect;
-}
-declare module 'prom-client/lib/metrics/gc.js' {
-  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
-  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
-  export = collect;
-}
-declare module 'prom-client/lib/metrics/heapSizeAndUsed.js' {
-  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
-  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
-  export = collect;
-}
-declare module 'prom-client/lib/metrics/heapSpacesSizeAndUsed.js' {
-  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
-  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
-  export = collect;
-}
-declare module 'prom-client/lib/metrics/osMemoryHeap.js' {
-  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
-  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
-  export = collect;
-}
-declare module 'prom-client/lib/metrics/processCpuTotal.js' {
-  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
-  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
-  export = collect;
-}
-declare module 'prom-client/lib/metrics/processMaxFileDescriptors.js' {
-  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
-  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
-  export = collect;
-}
-declare module 'prom-client/lib/metrics/processOpenFileDescriptors.js' {
-  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
-  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
-  export = collect;
-}
-declare module 'prom-client/lib/metrics/processStartTime.js' {
-  import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
-  const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
-  export = collect;
-}
-declare module 'prom-client/lib/metrics/version.js' {
+// Each default metric's module: a function that registers its metrics.
+declare module 'prom-client/lib/metrics/*.js' {
   import type { DefaultMetricsCollectorConfiguration, Registry } from 'prom-client';
   const collect: (registry: Registry, config?: Omit<DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>, 'register'>) => void;
   export = collect;

@@ -72,3 +72,45 @@ export async function readWhileSwapping(
   );
   return { versions, checked };
 }
+
+/** One answer of a reader: when its request started and ended, and which version it carried. */
+export interface TimedAnswer {
+  startedAt: number;
+  endedAt: number;
+  version: number;
+}
+
+/**
+ * `count` readers, each calling `read` (which resolves with the version its answer carried) until
+ * stopped; `stop` resolves with every answer, timed. A failed assertion inside `read` rejects `stop`.
+ */
+export function readContinuously(count: number, read: () => Promise<number>): { answers: TimedAnswer[]; stop(): Promise<TimedAnswer[]> } {
+  const answers: TimedAnswer[] = [];
+  let reading = true;
+  const readers = Array.from({ length: count }, async () => {
+    while (reading) {
+      const startedAt = performance.now();
+      const version = await read();
+      answers.push({ startedAt, endedAt: performance.now(), version });
+    }
+  });
+  return {
+    answers,
+    async stop() {
+      reading = false;
+      await Promise.all(readers);
+      return answers;
+    },
+  };
+}
+
+/** Once any answer came from version N, no request that started later may get an older one. */
+export function assertNeverOlderAfterNewer(answers: readonly TimedAnswer[]): void {
+  const byEnd = [...answers].sort((a, b) => a.endedAt - b.endedAt);
+  let shown = 0;
+  let next = 0;
+  for (const answer of [...answers].sort((a, b) => a.startedAt - b.startedAt)) {
+    while (next < byEnd.length && byEnd[next]!.endedAt < answer.startedAt) shown = Math.max(shown, byEnd[next++]!.version);
+    assert.ok(answer.version >= shown, `a request started after version ${shown} was served got version ${answer.version}`);
+  }
+}
