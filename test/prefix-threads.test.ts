@@ -1,6 +1,7 @@
 // Prefix mode with HTTP_THREADS=2: every thread serves the same snapshot, swapped whole. Each
-// object carries its version; versions are written set by set, and each listing waits for the set
-// being written (a proxy holds it), so each snapshot is one version. Clients on new connections
+// object carries its version; versions are written set by set, and a proxy keeps listings and
+// writes apart (a listing waits for the set being written; a set waits for the listings in
+// flight), so each snapshot is one version. Clients on new connections
 // (spread over both threads by the kernel) record when each request started and ended: once any
 // answer came from version N+1, no request that started later may be answered from N, in any thread.
 import { test } from 'uvu';
@@ -18,10 +19,26 @@ const versionOf = (version: number) => Object.fromEntries(paths.map((path) => [p
 test('HTTP_THREADS=2: once an answer came from a new snapshot, no later request in any thread is answered from an older one', async () => {
   const site = await siteInStore(versionOf(1));
   const proxy = await startStoreProxy(site.env.S3_ENDPOINT!);
-  let writing: Promise<unknown> = Promise.resolve();
-  // A listing waits for the version being written: it sees one whole version, never half of one.
+  let writing: Promise<unknown> | undefined;
+  let listings = 0;
+  let listingsDone: (() => void) | undefined;
+  // A listing waits for the version being written, and is counted until its answer is passed on.
   proxy.beforeForward = async (req) => {
-    if (req.url!.includes('list-type=2')) await writing;
+    if (!req.url!.includes('list-type=2')) return;
+    while (writing !== undefined) await writing;
+    listings++;
+    return () => {
+      if (--listings === 0) listingsDone?.();
+    };
+  };
+  /** Writes one version of every object once no listing is in flight, and no listing starts meanwhile. */
+  const writeVersion = async (version: number) => {
+    writing = (async () => {
+      while (listings > 0) await new Promise<void>((resolve) => (listingsDone = resolve));
+      await Promise.all(Object.entries(versionOf(version)).map(([path, body]) => site.put(path, body)));
+    })();
+    await writing;
+    writing = undefined;
   };
   const service = await startService({ env: { ...site.env, HTTP_THREADS: '2', REFRESH_INTERVAL: '100ms', S3_ENDPOINT: proxy.endpoint } });
 
@@ -34,8 +51,7 @@ test('HTTP_THREADS=2: once an answer came from a new snapshot, no later request 
   });
   try {
     for (let version = 2; version <= 6; version++) {
-      writing = Promise.all(Object.entries(versionOf(version)).map(([path, body]) => site.put(path, body)));
-      await writing;
+      await writeVersion(version);
       await new Promise((resolve) => setTimeout(resolve, 400));
     }
   } finally {

@@ -30,8 +30,11 @@ export interface StoreProxy {
   delayMs: number;
   /** Replaces the body of each 200 answer to a GET (it may also edit the headers). */
   rewriteBody: ((body: Buffer, answer: StoreAnswer) => Buffer) | undefined;
-  /** Runs before each request is passed on (pass mode): to change the store under a request. */
-  beforeForward: ((request: IncomingMessage) => Promise<void>) | undefined;
+  /**
+   * Runs before each request is passed on (pass mode): to change the store under a request, or to
+   * hold it; what it resolves with, if anything, is called once the answer has been passed on.
+   */
+  beforeForward: ((request: IncomingMessage) => Promise<(() => void) | void>) | undefined;
   /** Every request received, as `METHOD url`, in order. */
   requestLines(): string[];
   /** Resolves with the next request that arrives while holding. */
@@ -125,7 +128,7 @@ export async function startStoreProxy(storeEndpoint: string): Promise<StoreProxy
     }
     if (proxy.mode === 'pass') {
       const before = proxy.beforeForward;
-      if (before !== undefined) void before(req).then(() => forward(req, res));
+      if (before !== undefined) void before(req).then((done) => forward(req, res).finally(() => done?.()));
       else if (proxy.delayMs > 0) setTimeout(() => void forward(req, res), proxy.delayMs);
       else void forward(req, res);
       return;
