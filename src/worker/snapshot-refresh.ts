@@ -21,7 +21,7 @@ import type { FetchedObject, SnapshotChange } from '../protocol.ts';
 import { collectGarbage } from '../shared/release-memory.ts';
 import { CacheFileError } from './cache-file.ts';
 import { describeFetchError, failureCode, type StoreOperation } from './fetch-failure.ts';
-import { lastModifiedIsStrong, type DatedVersion } from './last-modified.ts';
+import { lastModifiedIsStrong } from './last-modified.ts';
 import { ObjectError, SnapshotChangedError } from './object-errors.ts';
 import { ListedObjectTooLarge, listPrefix, type ListedObject } from './prefix-listing.ts';
 import type { FetchOnce } from './refresh-loop.ts';
@@ -123,13 +123,12 @@ export function createSnapshotRefresh(context: WorkerContext): FetchOnce {
   /** Digest, type, compressed forms and the strength of its date: what the main thread serves. */
   async function prepared(path: string, object: StoreObject, sha256: string): Promise<FetchedObject> {
     const contentType = servedContentType(object.contentType, path);
-    const before = held.get(path)?.object;
-    const previous: DatedVersion | undefined = before && { lastModified: before.lastModified, sha256: before.sha256, lastModifiedStrong: before.lastModifiedStrong };
     return {
       ...object,
       contentType,
       sha256,
-      lastModifiedStrong: lastModifiedIsStrong(previous, object.lastModified, sha256),
+      // The version held before is the one whose date this one's is compared with.
+      lastModifiedStrong: lastModifiedIsStrong(held.get(path)?.object, object.lastModified, sha256),
       variants: await encodedVariants(object.body, contentType, job),
     };
   }
