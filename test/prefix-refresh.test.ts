@@ -114,6 +114,7 @@ test('an object that changes between the listing and its GET: the refresh is ret
       raced = true;
       await site.put('a.txt', 'a3');
     }
+    return undefined; // nothing to do once it is answered
   };
   await site.put('a.txt', 'a2');
   const warning = await service.waitForLog('the race', (line) => line.level === 'warn' && /SnapshotChanged/.test(line.msg));

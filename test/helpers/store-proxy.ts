@@ -34,7 +34,7 @@ export interface StoreProxy {
    * Runs before each request is passed on (pass mode): to change the store under a request, or to
    * hold it; what it resolves with, if anything, is called once the answer has been passed on.
    */
-  beforeForward: ((request: IncomingMessage) => Promise<(() => void) | void>) | undefined;
+  beforeForward: ((request: IncomingMessage) => Promise<(() => void) | undefined>) | undefined;
   /** Every request received, as `METHOD url`, in order. */
   requestLines(): string[];
   /** Resolves with the next request that arrives while holding. */
