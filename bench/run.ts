@@ -522,7 +522,7 @@ const store = await testStore();
 console.error(`bench: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`);
 try {
   for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic, representations, threads, prefix })) {
-    if (only.length > 0 && !only.includes(name)) continue;
+    if (only.length > 0 && !only.some((wanted) => wanted === name || wanted.startsWith(`${name}:`))) continue;
     console.error(`bench: ${name}`);
     await scenario(store);
   }

@@ -1,22 +1,64 @@
 // Serving thread. One version of the object as the HTTP layer serves it: its representations
-// (the bytes, and the compressed forms the worker prepared), each with every header list a response
-// needs, computed here once per refresh. A refresh replaces the whole entry, so no response mixes
-// two versions.
+// (the bytes, and the compressed forms the worker prepared), each with the header list of a 200
+// computed here once per refresh, and the lists of rarer answers derived from it when asked. A
+// refresh replaces the whole entry, so no response mixes two versions.
 import { validateHeaderValue } from 'node:http';
 import type { Encoding, FetchedObject } from '../protocol.ts';
 import { chooseEncoding } from './negotiation.ts';
 
-export interface Representation {
+/** The body of a 416, whose length every version's 416 headers carry. */
+export const rangeNotSatisfiable = Buffer.from('Range Not Satisfiable\n');
+
+/** Where the 200's list has what a 304 and a 206 send (Content-Type and Content-Length come first). */
+const describedFrom = 4;
+
+/**
+ * One representation and its header lists: flat [name, value, ...] lists, the cheapest form
+ * `writeHead` takes. Only the 200's is built up front: in prefix mode a site holds thousands of
+ * representations, most of which never answer a 304, a 206 or a 416.
+ */
+export class Representation {
   readonly encoding: Encoding | 'identity';
   readonly body: Buffer;
   readonly etag: string | undefined;
   readonly contentType: string;
-  /** Flat [name, value, ...] lists, the cheapest form `writeHead` takes. 200 and HEAD: */
+  /** 200 and HEAD. */
   readonly okHeaders: readonly string[];
-  readonly notModifiedHeaders: readonly string[];
+  readonly #validators: { from: number; to: number };
+  readonly #varies: boolean;
+  #notModifiedHeaders: readonly string[] | undefined;
+
+  constructor(
+    fields: Pick<Representation, 'encoding' | 'body' | 'etag' | 'contentType' | 'okHeaders'>,
+    validators: { from: number; to: number },
+    varies: boolean,
+  ) {
+    ({ encoding: this.encoding, body: this.body, etag: this.etag, contentType: this.contentType, okHeaders: this.okHeaders } = fields);
+    this.#validators = validators;
+    this.#varies = varies;
+  }
+
+  /** 304: the validators alone; kept once asked for (revalidations come again). */
+  get notModifiedHeaders(): readonly string[] {
+    return (this.#notModifiedHeaders ??= this.okHeaders.slice(this.#validators.from, this.#validators.to));
+  }
+
   /** 206: everything but Content-Type, Content-Length and Content-Range, added per request. */
-  readonly partialHeaders: readonly string[];
-  readonly unsatisfiableHeaders: readonly string[];
+  get partialHeaders(): readonly string[] {
+    return this.okHeaders.slice(describedFrom);
+  }
+
+  get unsatisfiableHeaders(): readonly string[] {
+    return [
+      'Content-Type',
+      'text/plain; charset=utf-8',
+      'Content-Length',
+      String(rangeNotSatisfiable.byteLength),
+      'Content-Range',
+      `bytes */${this.body.byteLength}`,
+      ...(this.#varies ? ['Vary', 'Accept-Encoding'] : []),
+    ];
+  }
 }
 
 export interface CachedObject {
@@ -38,9 +80,6 @@ export interface PreparedObject {
   /** Header values from the store that could not be served, each a line for the log. */
   dropped: string[];
 }
-
-/** The body of a 416, whose length every version's 416 headers carry. */
-export const rangeNotSatisfiable = Buffer.from('Range Not Satisfiable\n');
 
 /** Accept-Encoding values seen, remembered per version; a bound keeps odd clients from growing it. */
 const rememberedSelections = 64;
@@ -81,41 +120,31 @@ export function toCachedObject(fetched: FetchedObject, defaultCacheControl: stri
       cacheControl,
       ...(varies ? ['Vary', 'Accept-Encoding'] : []),
     ];
-    const described = [
-      ...(encoding === 'identity' ? [] : ['Content-Encoding', encoding]),
+    const encodingHeader = encoding === 'identity' ? [] : ['Content-Encoding', encoding];
+    const okHeaders = [
+      'Content-Type',
+      contentType,
+      'Content-Length',
+      String(body.byteLength),
+      ...encodingHeader,
       ...validators,
       'Accept-Ranges',
       'bytes',
       'Repr-Digest',
       `sha-256=:${sha256}:`,
     ];
-    return {
-      encoding,
-      body,
-      etag: ownEtag,
-      contentType,
-      okHeaders: ['Content-Type', contentType, 'Content-Length', String(body.byteLength), ...described],
-      notModifiedHeaders: validators,
-      partialHeaders: described,
-      unsatisfiableHeaders: [
-        'Content-Type',
-        'text/plain; charset=utf-8',
-        'Content-Length',
-        String(rangeNotSatisfiable.byteLength),
-        'Content-Range',
-        `bytes */${body.byteLength}`,
-        ...(varies ? ['Vary', 'Accept-Encoding'] : []),
-      ],
-    };
+    const from = describedFrom + encodingHeader.length;
+    return new Representation({ encoding, body, etag: ownEtag, contentType, okHeaders }, { from, to: from + validators.length }, varies);
   };
 
   const identity = representation('identity', fetched.body, fetched.sha256);
   const variants = fetched.variants.map((variant) => representation(variant.encoding, variant.body, variant.sha256));
   const representations = [identity, ...variants];
   const offered = variants.map((variant) => variant.encoding);
-  const selections = new Map<string, Representation>();
+  let selections: Map<string, Representation> | undefined; // created by the first request that has a choice
   const select = (acceptEncoding: string | undefined): Representation => {
     if (acceptEncoding === undefined || variants.length === 0) return identity;
+    selections ??= new Map();
     let chosen = selections.get(acceptEncoding);
     if (chosen === undefined) {
       const encoding = chooseEncoding(acceptEncoding, offered);

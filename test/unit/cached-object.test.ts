@@ -43,6 +43,11 @@ test('a compressed variant has its own ETag, digest and Content-Encoding; every 
   assert.is(variant!.etag, '"abc-br"');
   assert.equal(variant!.okHeaders.slice(0, 6), ['Content-Type', 'text/plain', 'Content-Length', '2', 'Content-Encoding', 'br']);
   assert.ok(variant!.okHeaders.includes('sha-256=:YnI=:'));
+  // The 304 and 206 lists are cut from the 200's, past the variant's Content-Encoding for the 304.
+  assert.equal(variant!.notModifiedHeaders, ['ETag', '"abc-br"', 'Last-Modified', fetched.lastModified, 'Cache-Control', 'x', 'Vary', 'Accept-Encoding']);
+  assert.is(variant!.notModifiedHeaders, variant!.notModifiedHeaders, 'built once, then kept');
+  assert.equal(variant!.partialHeaders, variant!.okHeaders.slice(4));
+  assert.equal(variant!.partialHeaders.slice(0, 4), ['Content-Encoding', 'br', 'ETag', '"abc-br"']);
   for (const representation of [identity!, variant!]) {
     for (const list of [representation.okHeaders, representation.notModifiedHeaders, representation.partialHeaders, representation.unsatisfiableHeaders]) {
       assert.ok(list.includes('Vary'), `no Vary in ${list.join(' ')}`);
