@@ -88,16 +88,35 @@ async function assertDrainedThenExit1(service: ServiceProcess, drain: Drain, fai
   assert.not.ok(service.logs.some((line) => line.msg.includes('forcing exit')), 'the drain hit its deadline');
 }
 
-/** The store's outage, then its return whatever the test found. */
-function outage(store: TestStore): { stop: () => Promise<void>; restore: () => Promise<void> } {
-  let stopped = false;
+/** Whether nothing listens at `endpoint` any more. */
+const refusesConnections = (endpoint: string) =>
+  new Promise<boolean>((resolve) => {
+    const { hostname, port } = new URL(endpoint);
+    const socket = connect(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+
+/**
+ * The store's outage, then its return whatever the test found. The outage counts from the moment
+ * the store refuses connections: Ceph RGW stops listening at once but takes ~6 s more to exit,
+ * which, awaited here, would eat the drain's 3 s before the test looked at it. The exit is awaited
+ * before the store starts again.
+ */
+function outage(store: TestStore, endpoint: string): { stop: () => Promise<void>; restore: () => Promise<void> } {
+  let stopping: Promise<void> | undefined;
   return {
     stop: async () => {
-      stopped = true;
-      await store.stop();
+      stopping = store.stop();
+      await waitFor('the store to refuse connections', () => refusesConnections(endpoint), 10_000);
     },
     restore: async () => {
-      if (stopped) await store.start();
+      if (stopping === undefined) return;
+      await stopping;
+      await store.start();
     },
   };
 }
@@ -107,7 +126,7 @@ test('default mode, store stopped: responses in flight finish with exact bytes, 
   // The refresh that fails is the one a POST /refresh asks for once the store is down: that request
   // is in flight too, and must get its 502.
   const service = await startService({ env: { ...env, ...timing, REFRESH_INTERVAL: '1h', REFRESH_TOKEN: token } });
-  const { stop, restore } = outage(store);
+  const { stop, restore } = outage(store, env.S3_ENDPOINT!);
   try {
     const drain = await prepareDrain(service);
     let refreshAnswer: Promise<{ status: number; body: string }> | undefined;
@@ -128,7 +147,7 @@ test('default mode, store stopped: responses in flight finish with exact bytes, 
 test('STALE_IF_ERROR bound run out: the same drain, then exit 1 within 5 s', async () => {
   const { store, env } = await objectInStore(object);
   const service = await startService({ env: { ...env, ...timing, STALE_IF_ERROR: '3s' } });
-  const { stop, restore } = outage(store);
+  const { stop, restore } = outage(store, env.S3_ENDPOINT!);
   try {
     const drain = await prepareDrain(service);
     // Stale first: the failed refreshes are warnings and the POST /refresh is answered 502 then;
@@ -144,7 +163,7 @@ test('STALE_IF_ERROR bound run out: the same drain, then exit 1 within 5 s', asy
 test('HTTP_THREADS=2: every thread drains its responses in flight, then exit 1', async () => {
   const { store, env } = await objectInStore(object);
   const service = await startService({ env: { ...env, ...timing, HTTP_THREADS: '2' } });
-  const { stop, restore } = outage(store);
+  const { stop, restore } = outage(store, env.S3_ENDPOINT!);
   try {
     const drain = await prepareDrain(service, 6);
     const metrics = await (await request(`${service.url}/-/metrics`, { reset: true })).body.text();
@@ -159,7 +178,7 @@ test('HTTP_THREADS=2: every thread drains its responses in flight, then exit 1',
 test('a SIGTERM during the drain: the drain goes on, the exit stays 1', async () => {
   const { store, env } = await objectInStore(object);
   const service = await startService({ env: { ...env, ...timing } });
-  const { stop, restore } = outage(store);
+  const { stop, restore } = outage(store, env.S3_ENDPOINT!);
   try {
     const [reader] = await startSlowReaders(service, 1);
     await stop();
