@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
-import { onCleanup } from '../test/helpers/cleanup.ts';
+import { stopAtCleanup } from '../test/helpers/processes.ts';
 import { withTimeout } from '../test/helpers/wait.ts';
 
 export const quick = process.argv.includes('--quick'); // a smoke run of the harness itself
@@ -51,13 +51,7 @@ export async function startHelper(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await exited;
-  };
-  onCleanup(stop);
+  const stop = stopAtCleanup(child, 'SIGTERM');
   const [chunk] = (await withTimeout(once(child.stdout, 'data'), 10_000, `${script} to print its address`)) as [Buffer];
   return { firstLine: chunk.toString().trim(), pid: child.pid!, stop };
 }

@@ -5,11 +5,11 @@
 // main thread's delay while 100 of the 1,000 objects change every second. The store is
 // bench/site-store.ts, whose own cost is negligible (README "Performance").
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { request } from 'undici';
-import { onCleanup, temporaryDirectory } from '../test/helpers/cleanup.ts';
+import { temporaryDirectory } from '../test/helpers/cleanup.ts';
+import { stopAtCleanup } from '../test/helpers/processes.ts';
 import { byMessage, spawnService, startService, type ServiceProcess } from '../test/helpers/service.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
 import { waitFor, withTimeout } from '../test/helpers/wait.ts';
@@ -89,13 +89,7 @@ async function startNginx(root: string, workers: number): Promise<{ url: string;
     ].join('\n'),
   );
   const child = spawn('nginx', ['-p', directory, '-c', join(directory, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGQUIT');
-    await exited;
-  };
-  onCleanup(stop);
+  const stop = stopAtCleanup(child, 'SIGQUIT');
   const url = `http://127.0.0.1:${port}`;
   await waitFor('nginx to answer', async () => (await request(`${url}/`)).statusCode < 500, 10_000);
   return { url, stop };

@@ -12,7 +12,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { parse, stringify } from 'yaml';
-import { onCleanup, temporaryDirectory } from './helpers/cleanup.ts';
+import { temporaryDirectory } from './helpers/cleanup.ts';
+import { stopAtCleanup } from './helpers/processes.ts';
 import { cgroupUnavailable, inCgroups } from './helpers/cgroups.ts';
 import { freePort } from './helpers/net.ts';
 import { startService, type ServiceProcess } from './helpers/service.ts';
@@ -116,12 +117,7 @@ async function startPrometheus(target: string, rules: { groups: RuleGroup[] }): 
   );
   let log = '';
   server.stderr.on('data', (chunk: Buffer) => (log += chunk));
-  const exited = once(server, 'exit');
-  onCleanup(async () => {
-    if (server.exitCode !== null || server.signalCode !== null) return;
-    server.kill('SIGTERM');
-    await exited;
-  });
+  stopAtCleanup(server, 'SIGTERM');
   const base = `http://127.0.0.1:${port}`;
   await waitFor('Prometheus to be ready', async () => (await request(`${base}/-/ready`)).statusCode === 200, 30_000).catch((error: Error) => {
     throw new Error(`${error.message}; its log:\n${log}`);

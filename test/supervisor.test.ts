@@ -9,12 +9,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { runEnvironment, serviceArgs } from '../scripts/service-command.ts';
-import { onCleanup, temporaryDirectory } from './helpers/cleanup.ts';
+import { temporaryDirectory } from './helpers/cleanup.ts';
+import { stopAtCleanup } from './helpers/processes.ts';
 import { freePort } from './helpers/net.ts';
 import { objectInStore } from './helpers/serving.ts';
 import { programMissing, testUnless } from './helpers/skips.ts';
 import { putObject } from './helpers/store.ts';
-import { waitFor, withTimeout } from './helpers/wait.ts';
+import { waitFor } from './helpers/wait.ts';
 
 function supervisordConfig(directory: string, env: Record<string, string>): string {
   const environment = Object.entries(env)
@@ -81,7 +82,6 @@ testUnless(programMissing('supervisord', 'apt-get install supervisor'))('supervi
   };
   writeFileSync(join(directory, 'supervisord.conf'), supervisordConfig(directory, env));
   const supervisord = spawn('supervisord', ['-n', '-c', join(directory, 'supervisord.conf')], { stdio: 'ignore' });
-  const exited = once(supervisord, 'exit');
   const supervisorLog = () => {
     try {
       return readFileSync(join(directory, 'supervisord.log'), 'utf8');
@@ -90,12 +90,7 @@ testUnless(programMissing('supervisord', 'apt-get install supervisor'))('supervi
     }
   };
   const count = (pattern: RegExp) => supervisorLog().match(new RegExp(pattern, 'g'))?.length ?? 0;
-  const stopSupervisord = async () => {
-    if (supervisord.exitCode !== null || supervisord.signalCode !== null) return;
-    supervisord.kill('SIGTERM');
-    await withTimeout(exited, 15_000, 'supervisord to stop');
-  };
-  onCleanup(stopSupervisord);
+  const stopSupervisord = stopAtCleanup(supervisord, 'SIGTERM', { timeoutMs: 15_000 });
   await once(supervisord, 'spawn'); // rejects with the error when it cannot be started
   const failedExit = /exited: s3-object-cache \(exit status 1; not expected\)/;
 
