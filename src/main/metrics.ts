@@ -233,12 +233,6 @@ export class ServiceMetrics {
   }
 }
 
-/**
- * The main thread's event-loop delay since start, as a Prometheus summary. Node's histogram records
- * whole sampling intervals (so prom-client's nodejs_eventloop_lag_* never go below 10 ms); the
- * delay is what exceeds the interval. It is never reset, so a scrape cannot hide a stall from the
- * next scraper: rate(_sum)/rate(_count) gives the mean over any window.
- */
 /** What the main thread's event loop is delayed beyond its sampling interval, in seconds. */
 const excessDelay = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - delayResolutionMs) / 1000;
 
@@ -249,14 +243,21 @@ const excessDelay = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - del
 function lastMinuteDelayP99(report: (seconds: number) => void): () => void {
   const window = monitorEventLoopDelay({ resolution: delayResolutionMs });
   window.enable();
+  const p99SoFar = () => (window.count === 0 ? 0 : excessDelay(window.percentile(99)));
   let lastFullMinute: number | undefined;
   setInterval(() => {
-    lastFullMinute = window.count === 0 ? 0 : excessDelay(window.percentile(99));
+    lastFullMinute = p99SoFar();
     window.reset();
   }, delayWindowMs).unref();
-  return () => report(lastFullMinute ?? (window.count === 0 ? 0 : excessDelay(window.percentile(99))));
+  return () => report(lastFullMinute ?? p99SoFar());
 }
 
+/**
+ * The main thread's event-loop delay since start, as a Prometheus summary. Node's histogram records
+ * whole sampling intervals (so prom-client's nodejs_eventloop_lag_* never go below 10 ms); the
+ * delay is what exceeds the interval. It is never reset, so a scrape cannot hide a stall from the
+ * next scraper: rate(_sum)/rate(_count) gives the mean over any window.
+ */
 function eventLoopDelaySummary(): Metric {
   const loopDelay = monitorEventLoopDelay({ resolution: delayResolutionMs });
   loopDelay.enable();

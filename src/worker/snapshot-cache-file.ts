@@ -45,7 +45,6 @@ export interface StoredSnapshot {
 
 type Identity = Pick<FetchJob, 'bucket' | 'endpoint'> & { prefix: string };
 
-
 /** After a changed refresh: every object of the snapshot. Returns the snapshot's digest. */
 export async function storeSnapshot(path: string, job: Identity, objects: readonly SnapshotChange[], confirmedAt: number): Promise<string> {
   const metadata: Metadata = {
