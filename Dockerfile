@@ -1,10 +1,12 @@
 # Production image: build with the full toolchain, ship only Node 24 and the bundled dist/.
 # The bundle holds every runtime dependency, so the final image has no node_modules at all.
 # BASE_IMAGE: any image with Node 24, npm and a user `node` (scripts/container-test.sh builds one
-# offline for the CI's container test).
+# offline for the CI's container test). BUILD_IMAGE: the same with a C compiler, for the
+# malloc_trim addon (README, "Memory"); one without builds an image that runs without it.
 ARG BASE_IMAGE=node:24-slim
+ARG BUILD_IMAGE=node:24
 
-FROM ${BASE_IMAGE} AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are copied in.

@@ -13,7 +13,7 @@ import { freshBucket, putObject, testStore, type TestStore } from '../test/helpe
 import { objectInStore, serviceWithObject } from '../test/helpers/serving.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
 import { waitFor } from '../test/helpers/wait.ts';
-import { bundle } from '../scripts/build.ts';
+import { bundle, compileMallocTrim } from '../scripts/build.ts';
 import { runEnvironment } from '../scripts/service-command.ts';
 import {
   MiB,
@@ -194,6 +194,7 @@ async function refreshIsolation(store: TestStore): Promise<void> {
 async function floorRss(body: string): Promise<number> {
   const directory = temporaryDirectory('floor-');
   await bundle(['bench/floor-main.ts', 'bench/floor-worker.ts'], directory, '.mjs');
+  compileMallocTrim(directory);
   const { env } = await objectInStore(body);
   const floor = await startHelper(join(directory, 'floor-main.mjs'), [], { nodeArgs: ['--expose-gc'], env: { ...runEnvironment, ...env } });
   const response = await request(`http://127.0.0.1:${floor.firstLine}/`);

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// `npm run build`: bundles the three thread entries into dist/ with esbuild (README, "Build").
+// `npm run build`: bundles the three thread entries into dist/ with esbuild, and compiles the
+// malloc_trim addon next to them where a C compiler exists (README, "Build").
 //
 //   node scripts/build.ts
+import { spawnSync } from 'node:child_process';
 import { build, type Plugin } from 'esbuild';
 import { isBuiltin } from 'node:module';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { include_dir as nodeApiHeaders } from 'node-api-headers';
 
 /**
  * Node's built-in modules are loaded with require(), not import. An ES import of a built-in
@@ -56,8 +60,26 @@ export async function bundle(entries: string[], outdir: string, outExtension = '
   });
 }
 
+/**
+ * Compiles src/shared/malloc-trim.c into `outdir`, where src/shared/release-memory.ts loads it
+ * (README, "Memory"). Optional: where no C compiler exists, such as a slim image's build stage, the
+ * build says so in one line and the service runs without it.
+ */
+export function compileMallocTrim(outdir: string): void {
+  const source = new URL('../src/shared/malloc-trim.c', import.meta.url).pathname;
+  const compiled = spawnSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', `-I${nodeApiHeaders}`, source, '-o', join(outdir, 'malloc-trim.node')], {
+    encoding: 'utf8',
+  });
+  if (compiled.status === 0) return;
+  const reason = compiled.error === undefined ? compiled.stderr.trim().split('\n')[0] : 'no C compiler (cc)';
+  console.warn(
+    `build: malloc-trim.node not built (${reason}): the service will run, but keep freed C memory instead of returning it; for it, install a C compiler (apt-get install gcc libc6-dev) and build again`,
+  );
+}
+
 if (import.meta.main) {
   const outdir = new URL('../dist/', import.meta.url).pathname;
   rmSync(outdir, { recursive: true, force: true });
   await bundle(['src/main.ts', 'src/fetch-worker.ts', 'src/serving-thread.ts'], outdir);
+  compileMallocTrim(outdir);
 }

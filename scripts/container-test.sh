@@ -6,7 +6,9 @@
 #
 #   scripts/container-test.sh          (as root; installs podman and mmdebstrap when missing)
 #
-# Elsewhere the same Dockerfile builds FROM node:24-slim (its default BASE_IMAGE).
+# Elsewhere the same Dockerfile builds FROM node:24 and node:24-slim (its default BUILD_IMAGE and
+# BASE_IMAGE). Here both stages build FROM the offline base, which has no C compiler: the image
+# runs without the malloc_trim addon (README, "Memory"), which the build says in one line.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -75,7 +77,7 @@ EOF
 fi
 
 echo "image: Dockerfile FROM $base"
-podman build --quiet --format docker --network host --build-arg "BASE_IMAGE=$base" -t "$image" "$root" >/dev/null
+podman build --quiet --format docker --network host --build-arg "BASE_IMAGE=$base" --build-arg "BUILD_IMAGE=$base" -t "$image" "$root" >/dev/null
 
 echo "store: s3rver on 127.0.0.1, example/object.txt"
 node "$here/s3rver.ts" --dir "$work/store" >"$work/store.env" 2>"$work/store.log" &

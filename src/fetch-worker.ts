@@ -4,6 +4,7 @@
 // worker/snapshot-refresh.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FetchJob, MainToWorker, WorkerToMain } from './protocol.ts';
+import { returnFreePages } from './shared/release-memory.ts';
 import { createObjectRefresh } from './worker/object-refresh.ts';
 import { RefreshLoop } from './worker/refresh-loop.ts';
 import { createS3Client } from './worker/s3-object-source.ts';
@@ -16,7 +17,13 @@ const context = { client, job, post: (message: WorkerToMain) => port.postMessage
 // Prefix mode's code (and the extension table it brings) is loaded only in prefix mode.
 const refresh =
   job.prefix === undefined ? createObjectRefresh(context) : (await import('./worker/snapshot-refresh.ts')).createSnapshotRefresh(context);
-const loop = new RefreshLoop(refresh, job.refreshIntervalMs);
+// After every refresh, changed or not, the C heap's free pages go back to the system: those of
+// the refresh just done, and those the serving threads freed under load since the last one.
+const loop = new RefreshLoop(async (signal, answers) => {
+  const outcome = await refresh(signal, answers);
+  returnFreePages();
+  return outcome;
+}, job.refreshIntervalMs);
 
 function stop(): void {
   loop.stop();

@@ -1,10 +1,12 @@
 // GET / serves the object's exact bytes and headers; HEAD, 304, 404 and 405 behave as HTTP says.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { startService } from './helpers/service.ts';
 import { objectInStore } from './helpers/serving.ts';
+import { testUnless } from './helpers/skips.ts';
 
 const allByteValues = Buffer.from(Array.from({ length: 256 }, (_, index) => index));
 const objects: Array<[string, Buffer, string]> = [
@@ -83,5 +85,20 @@ test('headers: ETag, Last-Modified, Cache-Control from the refresh interval; HEA
     await service.kill();
   }
 });
+
+const addonBuilt = existsSync(new URL('../dist/malloc-trim.node', import.meta.url));
+testUnless(addonBuilt ? undefined : 'the build found no C compiler for dist/malloc-trim.node; install one with: apt-get install gcc libc6-dev, then npm run build')(
+  'the running service has loaded the malloc_trim addon the build made (README, "Memory")',
+  async () => {
+    const { env } = await objectInStore('hello', 'text/plain');
+    const service = await startService({ env });
+    try {
+      const maps = readFileSync(`/proc/${service.child.pid}/maps`, 'utf8');
+      assert.ok(maps.includes('/dist/malloc-trim.node'), 'dist/malloc-trim.node is not mapped into the service');
+    } finally {
+      await service.kill();
+    }
+  },
+);
 
 test.run();
