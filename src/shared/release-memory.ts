@@ -31,10 +31,11 @@ const gc = (globalThis as { gc?: (options?: CollectOptions) => void }).gc;
 const lastResort: CollectOptions = { type: 'major', execution: 'sync', flavor: 'last-resort' };
 
 /**
- * Gives every free page of every thread's C heap back to the system (glibc's malloc_trim(0)): ~1 ms
- * here after a 1,000-object site, the heaps locked one at a time meanwhile. A no-op where the build
- * had no C compiler to build the addon next to the bundle (scripts/build.ts), or the C library has
- * no such call.
+ * Gives every free page of every thread's C heap back to the system (glibc's malloc_trim(0)), the
+ * heaps locked one at a time meanwhile: 13-46 ms in the fetch worker after refreshes of a
+ * 1,000-object site under load, which left the main event loop's p99 as it was (README, "Memory").
+ * A no-op where the build had no C compiler for the addon next to the bundle (scripts/build.ts),
+ * or the C library has no such call.
  */
 export const returnFreePages: () => void = (() => {
   try {
