@@ -33,8 +33,14 @@ export function record(figure: string, value: string, budget: string, met: boole
 export const fmt = (value: number, digits = 2) => value.toFixed(digits);
 
 export function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
-  return Number(line![1]) * 1024;
+  return residentMemory(pid).rss;
+}
+
+/** Resident memory of `pid`, and of it what is mapped from files (the node binary's code pages), read at one moment. */
+export function residentMemory(pid: number): { rss: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const bytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
+  return { rss: bytes('VmRSS'), file: bytes('RssFile') };
 }
 
 /**

@@ -5,7 +5,7 @@
 // main thread's delay while 100 of the 1,000 objects change every second. The store is
 // bench/site-store.ts, whose own cost is negligible (README "Performance").
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { request } from 'undici';
 import { temporaryDirectory } from '../test/helpers/cleanup.ts';
@@ -13,7 +13,7 @@ import { stopAtCleanup } from '../test/helpers/processes.ts';
 import { byMessage, spawnService, startService, type ServiceProcess } from '../test/helpers/service.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
 import { waitFor, withTimeout } from '../test/helpers/wait.ts';
-import { MiB, benchScript, fmt, only, pinToCore, processTree, quick, raw, record, startHelper } from './harness.ts';
+import { MiB, benchScript, fmt, only, pinToCore, processTree, quick, raw, record, residentMemory, startHelper } from './harness.ts';
 import { median, runLoad } from './load.ts';
 import { fileBody, siteFiles, type SiteFile } from './site-files.ts';
 import { runWrk, wrkAvailable, type WrkResult } from './wrk.ts';
@@ -294,13 +294,6 @@ async function startup(): Promise<void> {
     'reported',
     undefined,
   );
-}
-
-/** Resident memory of `pid`, and of it what is mapped from files (the node binary's code pages). */
-function residentMemory(pid: number): { rss: number; file: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
-  return { rss: kB('VmRSS'), file: kB('RssFile') };
 }
 
 /** A prefix-mode service's resident memory 2 s after it is ready, and what it said it holds. */

@@ -1,19 +1,14 @@
 // src/shared/malloc-trim.c compiled as the build compiles it (scripts/build.ts): it loads in the
 // main thread and in a worker thread and gives freed C memory back; without a C compiler the build
 // says so in one line and goes on, and src/shared/release-memory.ts does without the addon.
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileMallocTrim } from '../../scripts/build.ts';
 import { temporaryDirectory } from '../helpers/cleanup.ts';
+import { inFreshNode, inWorkerOfFreshNode } from '../helpers/fresh-node.ts';
 import { programMissing, testUnless } from '../helpers/skips.ts';
-
-/** Runs `script` (an ES module) in a fresh node with --expose-gc; returns what it printed. */
-function inFreshNode(script: string): string {
-  return execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 }).trim();
-}
 
 /**
  * Frees every other one of 2,560 16 KiB C allocations (below glibc's mmap threshold), so that the
@@ -34,16 +29,8 @@ testUnless(programMissing('cc', 'apt-get install gcc libc6-dev'))('built, it loa
   compileMallocTrim(directory);
   const addon = join(directory, 'malloc-trim.node');
   assert.ok(existsSync(addon), 'the build left no malloc-trim.node');
-  assert.is(inFreshNode(freeThenTrim(addon)), 'true 1280');
-  const inWorker = inFreshNode(`
-    import { Worker } from 'node:worker_threads';
-    const worker = new Worker(${JSON.stringify(freeThenTrim(addon))}, { eval: true, stdout: true });
-    let text = '';
-    worker.stdout.on('data', (chunk) => (text += chunk));
-    worker.on('error', (error) => console.log(error.message));
-    worker.on('exit', () => console.log(text.trim()));
-  `);
-  assert.is(inWorker, 'true 1280');
+  assert.is(inFreshNode(['--expose-gc'], freeThenTrim(addon)), 'true 1280');
+  assert.is(inWorkerOfFreshNode(['--expose-gc'], freeThenTrim(addon)), 'true 1280');
 });
 
 test('without a C compiler the build says so in one line and goes on', () => {
@@ -68,7 +55,7 @@ test('without a C compiler the build says so in one line and goes on', () => {
 test('without the addon next to it, returning free pages does nothing and throws nothing', () => {
   // src/shared/ has no malloc-trim.node: only the build puts one, next to the bundle.
   const releaseMemory = new URL('../../src/shared/release-memory.ts', import.meta.url).href;
-  const output = inFreshNode(`
+  const output = inFreshNode(['--expose-gc'], `
     const { returnFreePages, releaseStartUpMemory } = await import(${JSON.stringify(releaseMemory)});
     returnFreePages();
     releaseStartUpMemory();

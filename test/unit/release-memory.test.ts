@@ -1,16 +1,11 @@
 // src/shared/release-memory.ts in a fresh node each (its gc() comes from a process-wide flag):
 // with --expose-gc each of its calls collects, in the main thread and in a worker thread; without
 // it they do nothing and throw nothing.
-import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { inFreshNode, inWorkerOfFreshNode } from '../helpers/fresh-node.ts';
 
 const releaseMemory = new URL('../../src/shared/release-memory.ts', import.meta.url).href;
-
-/** Runs `script` (an ES module) in a fresh node with `flags`; returns what it printed. */
-function inFreshNode(flags: string[], script: string): string {
-  return execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 }).trim();
-}
 
 /** Prints, for each of the module's three calls, whether an unreachable object was collected. */
 const collects = `
@@ -32,17 +27,7 @@ test('with --expose-gc, each call collects', () => {
 });
 
 test('with --expose-gc, each call collects in a worker thread too', () => {
-  const output = inFreshNode(
-    ['--expose-gc'],
-    `
-    import { Worker } from 'node:worker_threads';
-    const worker = new Worker(${JSON.stringify(collects)}, { eval: true, stdout: true });
-    let text = '';
-    worker.stdout.on('data', (chunk) => (text += chunk));
-    worker.on('exit', () => console.log(text.trim()));
-  `,
-  );
-  assert.is(output, 'collected collected collected');
+  assert.is(inWorkerOfFreshNode(['--expose-gc'], collects), 'collected collected collected');
 });
 
 test('without --expose-gc, the calls do nothing and throw nothing (V8 decides)', () => {
