@@ -38,6 +38,9 @@ s3rver() {
     start)
       [[ -f $dir/port ]] || die "$dir/port is missing: start the store once with scripts/s3rver.ts"
       [[ -f $dir/s3rver.pid ]] && kill -0 "$(<"$dir/s3rver.pid")" 2>/dev/null && die "s3rver already runs in $dir"
+      # The last start's output goes first: the redirection below happens in the child, after the
+      # wait has begun, and that output's exports line would pass for this start's.
+      rm -f "$dir/s3rver.out"
       nohup "${NODE:-node}" "$here/s3rver.ts" --dir "$dir" --port "$(<"$dir/port")" >"$dir/s3rver.out" 2>&1 &
       local deadline=$((SECONDS + 10))
       until grep -q '^export AWS_REGION=' "$dir/s3rver.out" 2>/dev/null; do
