@@ -160,15 +160,39 @@ test('STALE_IF_ERROR bound run out: the same drain, then exit 1 within 5 s', asy
   }
 });
 
+/** Requests each thread has answered, from a scrape on a new connection (which is not in it yet). */
+async function requestsByThread(service: ServiceProcess): Promise<number[]> {
+  const metrics = await (await request(`${service.url}/-/metrics`, { reset: true })).body.text();
+  return [0, 1].map((thread) => metricValue(metrics, `s3_object_cache_http_thread_requests_total{thread="${thread}"}`) ?? 0);
+}
+
 test('HTTP_THREADS=2: every thread drains its responses in flight, then exit 1', async () => {
   const { store, env } = await objectInStore(object);
   const service = await startService({ env: { ...env, ...timing, HTTP_THREADS: '2' } });
   const { stop, restore } = outage(store, env.S3_ENDPOINT!);
   try {
-    const drain = await prepareDrain(service, 6);
-    const metrics = await (await request(`${service.url}/-/metrics`, { reset: true })).body.text();
-    const perThread = [0, 1].map((thread) => metricValue(metrics, `s3_object_cache_http_thread_requests_total{thread="${thread}"}`) ?? 0);
-    assert.ok(perThread.every((count) => count >= 1), `slow readers did not reach both threads: ${perThread.join(', ')}`);
+    const drain = await prepareDrain(service, 0);
+    // SO_REUSEPORT spreads connections over the threads by a hash of their addresses, so now and
+    // then six readers all land on one thread (CI saw "7, 0"): readers are added until each thread
+    // surely holds one. Each scrape since the first may have been answered by either thread, so
+    // all of them come off each thread's count: what is left is a lower bound on its readers.
+    const before = await requestsByThread(service);
+    let scrapes = 1;
+    const leastReadersByThread = async () => {
+      const counts = await requestsByThread(service);
+      const answeredScrapes = scrapes++;
+      return counts.map((count, thread) => count - before[thread]! - answeredScrapes);
+    };
+    drain.readers.push(...(await startSlowReaders(service, 6)));
+    let least = await leastReadersByThread();
+    while (least.some((readers) => readers < 1) && drain.readers.length < 40) {
+      drain.readers.push(...(await startSlowReaders(service, 4)));
+      least = await leastReadersByThread();
+    }
+    assert.ok(
+      least.every((readers) => readers >= 1),
+      `slow readers did not reach both threads: at least ${least.join(', ')} of ${drain.readers.length}`,
+    );
     await assertDrainedThenExit1(service, drain, /ECONNREFUSED/, stop);
   } finally {
     await restore();
