@@ -9,7 +9,8 @@ import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
-import { metricValue } from './helpers/metrics.ts';
+import { requestsByThread, scrapeOnNewConnection } from './helpers/metrics.ts';
+import { isListening } from './helpers/net.ts';
 import { startService, type ServiceProcess } from './helpers/service.ts';
 import { objectInStore } from './helpers/serving.ts';
 import { bodyOf, slowReader, type SlowReader } from './helpers/slow-reader.ts';
@@ -88,18 +89,6 @@ async function assertDrainedThenExit1(service: ServiceProcess, drain: Drain, fai
   assert.not.ok(service.logs.some((line) => line.msg.includes('forcing exit')), 'the drain hit its deadline');
 }
 
-/** Whether nothing listens at `endpoint` any more. */
-const refusesConnections = (endpoint: string) =>
-  new Promise<boolean>((resolve) => {
-    const { hostname, port } = new URL(endpoint);
-    const socket = connect(Number(port), hostname);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-
 /**
  * The store's outage, then its return whatever the test found. The outage counts from the moment
  * the store refuses connections: Ceph RGW stops listening at once but takes ~6 s more to exit,
@@ -107,11 +96,12 @@ const refusesConnections = (endpoint: string) =>
  * before the store starts again.
  */
 function outage(store: TestStore, endpoint: string): { stop: () => Promise<void>; restore: () => Promise<void> } {
+  const { hostname, port } = new URL(endpoint);
   let stopping: Promise<void> | undefined;
   return {
     stop: async () => {
       stopping = store.stop();
-      await waitFor('the store to refuse connections', () => refusesConnections(endpoint), 10_000);
+      await waitFor('the store to refuse connections', async () => !(await isListening(Number(port), hostname)), 10_000);
     },
     restore: async () => {
       if (stopping === undefined) return;
@@ -160,12 +150,6 @@ test('STALE_IF_ERROR bound run out: the same drain, then exit 1 within 5 s', asy
   }
 });
 
-/** Requests each thread has answered, from a scrape on a new connection (which is not in it yet). */
-async function requestsByThread(service: ServiceProcess): Promise<number[]> {
-  const metrics = await (await request(`${service.url}/-/metrics`, { reset: true })).body.text();
-  return [0, 1].map((thread) => metricValue(metrics, `s3_object_cache_http_thread_requests_total{thread="${thread}"}`) ?? 0);
-}
-
 test('HTTP_THREADS=2: every thread drains its responses in flight, then exit 1', async () => {
   const { store, env } = await objectInStore(object);
   const service = await startService({ env: { ...env, ...timing, HTTP_THREADS: '2' } });
@@ -176,10 +160,10 @@ test('HTTP_THREADS=2: every thread drains its responses in flight, then exit 1',
     // then six readers all land on one thread (CI saw "7, 0"): readers are added until each thread
     // surely holds one. Each scrape since the first may have been answered by either thread, so
     // all of them come off each thread's count: what is left is a lower bound on its readers.
-    const before = await requestsByThread(service);
+    const before = requestsByThread(await scrapeOnNewConnection(service.url));
     let scrapes = 1;
     const leastReadersByThread = async () => {
-      const counts = await requestsByThread(service);
+      const counts = requestsByThread(await scrapeOnNewConnection(service.url));
       const answeredScrapes = scrapes++;
       return counts.map((count, thread) => count - before[thread]! - answeredScrapes);
     };

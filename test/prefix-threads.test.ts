@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
-import { metricValue } from './helpers/metrics.ts';
+import { requestsByThread, scrapeOnNewConnection } from './helpers/metrics.ts';
 import { startService } from './helpers/service.ts';
 import { siteInStore } from './helpers/site.ts';
 import { startStoreProxy } from './helpers/store-proxy.ts';
@@ -65,8 +65,7 @@ test('HTTP_THREADS=2: once an answer came from a new snapshot, no later request 
   const versions = new Set(readers.answers.map(({ version }) => version));
   assert.equal([...versions].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6], 'a version was never served');
   assertNeverOlderAfterNewer(readers.answers);
-  const metrics = await (await request(`${service.url}/-/metrics`, { reset: true })).body.text();
-  const perThread = [0, 1].map((thread) => metricValue(metrics, `s3_object_cache_http_thread_requests_total{thread="${thread}"}`) ?? 0);
+  const perThread = requestsByThread(await scrapeOnNewConnection(service.url));
   assert.ok(perThread.every((count) => count > 50), `requests per thread: ${perThread.join(', ')}`);
   await service.kill();
 });

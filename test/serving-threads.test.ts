@@ -8,8 +8,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent, request } from 'undici';
 import { temporaryDirectory } from './helpers/cleanup.ts';
-import { metricValue } from './helpers/metrics.ts';
-import { byMessage, spawnService, startService, type ServiceProcess } from './helpers/service.ts';
+import { metricValue, requestsByThread, scrapeOnNewConnection } from './helpers/metrics.ts';
+import { byMessage, spawnService, startService } from './helpers/service.ts';
 import { objectInStore } from './helpers/serving.ts';
 import { cgroupUnavailable, inCgroups } from './helpers/cgroups.ts';
 import { programMissing, testUnless } from './helpers/skips.ts';
@@ -17,11 +17,6 @@ import { readWhileSwapping, versionOf, versionWriter } from './helpers/version-s
 
 const threads = { HTTP_THREADS: '2' };
 
-async function scrape(service: ServiceProcess): Promise<string> {
-  return (await request(`${service.url}/-/metrics`, { reset: true })).body.text();
-}
-
-const perThread = (metrics: string) => [0, 1].map((thread) => metricValue(metrics, `s3_object_cache_http_thread_requests_total{thread="${thread}"}`) ?? 0);
 
 test('connections land on both threads; bytes exact and never torn while versions swap', async () => {
   const size = 256 * 1024;
@@ -34,7 +29,7 @@ test('connections land on both threads; bytes exact and never torn while version
     // A new connection each time, so the kernel spreads them over both listeners.
     const { versions } = await readWhileSwapping(`${service.url}/`, size, { reset: true });
     assert.ok(versions.size >= 3, `only ${versions.size} versions served: no swaps to speak of`);
-    const [main, second] = perThread(await scrape(service));
+    const [main, second] = requestsByThread(await scrapeOnNewConnection(service.url));
     assert.ok(main! > 20 && second! > 20, `requests per thread: ${main}, ${second}`);
   } finally {
     await writer.stop();
@@ -46,12 +41,12 @@ test('metrics count the requests of every thread', async () => {
   const { env } = await objectInStore('counted');
   const service = await startService({ env: { ...env, ...threads } });
   try {
-    const before = metricValue(await scrape(service), 's3_object_cache_http_requests_total{code="200"}') ?? 0;
+    const before = metricValue(await scrapeOnNewConnection(service.url), 's3_object_cache_http_requests_total{code="200"}') ?? 0;
     for (let index = 0; index < 100; index++) await (await request(`${service.url}/`, { reset: true })).body.text();
-    const after = await scrape(service);
+    const after = await scrapeOnNewConnection(service.url);
     // The 100 GETs and the first scrape (counted once sent).
     assert.is(metricValue(after, 's3_object_cache_http_requests_total{code="200"}'), before + 101);
-    assert.ok(perThread(after).every((count) => count > 0), `per thread: ${perThread(after).join(', ')}`);
+    assert.ok(requestsByThread(after).every((count) => count > 0), `per thread: ${requestsByThread(after).join(', ')}`);
   } finally {
     await service.kill();
   }
