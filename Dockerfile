@@ -2,7 +2,8 @@
 # The bundle holds every runtime dependency, so the final image has no node_modules at all.
 # BASE_IMAGE: any image with Node 24, npm and a user `node` (scripts/container-test.sh builds one
 # offline for the CI's container test). BUILD_IMAGE: the same with a C compiler, for the
-# malloc_trim addon (README, "Memory"); one without builds an image that runs without it.
+# malloc_trim addon (docs/memory.md): the build fails without one rather than ship an image
+# that keeps freed memory.
 ARG BASE_IMAGE=node:24-slim
 ARG BUILD_IMAGE=node:24
 
@@ -14,13 +15,11 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts/build.ts ./scripts/
 COPY src ./src
-RUN npm run build
+RUN npm run build -- --require-malloc-trim
 
 FROM ${BASE_IMAGE}
-# MALLOC_MMAP_THRESHOLD_: freed body chunks go back to the system (README, "Memory").
 ENV NODE_ENV=production \
-    PORT=8000 \
-    MALLOC_MMAP_THRESHOLD_=65536
+    PORT=8000
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/dist ./dist
@@ -31,6 +30,7 @@ EXPOSE 8000
 # The same binary probes the running service where its configuration (PORT, OPS_PORT, OPS_HOST,
 # OPS_PREFIX, OPS_ENDPOINTS) puts the liveness endpoint; exit 0 healthy, 1 not.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "dist/main.js", "--healthcheck"]
+  CMD ["/app/dist/main.js", "--healthcheck"]
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "--expose-gc", "dist/main.js"]
+# The bin itself: its shebang carries the launch flags (node's --expose-gc, glibc's malloc setting).
+ENTRYPOINT ["/app/dist/main.js"]

@@ -44,8 +44,9 @@ const loadedLater = {
     './main/healthcheck.ts',
     './main/worker-events.ts',
     './main/serving-threads.ts',
+    './main/listeners.ts',
     './http/*',
-    './shared/release-memory.ts',
+    './shared/memory-policy.ts',
   ],
   message: 'src/main.ts loads this with import() once the fetch worker is starting; a static import slows start-up',
 };

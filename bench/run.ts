@@ -14,7 +14,7 @@ import { objectInStore, serviceWithObject } from '../test/helpers/serving.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { bundle, compileMallocTrim } from '../scripts/build.ts';
-import { runEnvironment } from '../scripts/service-command.ts';
+import { launch, runEnvironment } from '../scripts/service-command.ts';
 import {
   MiB,
   benchScript,
@@ -196,7 +196,7 @@ async function floorRss(body: string): Promise<number> {
   await bundle(['bench/floor-main.ts', 'bench/floor-worker.ts'], directory, '.mjs');
   compileMallocTrim(directory);
   const { env } = await objectInStore(body);
-  const floor = await startHelper(join(directory, 'floor-main.mjs'), [], { nodeArgs: ['--expose-gc'], env: { ...runEnvironment, ...env } });
+  const floor = await startHelper(join(directory, 'floor-main.mjs'), [], { nodeArgs: launch.nodeArgs, env: { ...runEnvironment, ...env } });
   const response = await request(`http://127.0.0.1:${floor.firstLine}/`);
   if ((await response.body.text()) !== body) throw new Error('the memory floor answered other bytes');
   const rss = rssBytes(floor.pid);

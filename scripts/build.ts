@@ -2,11 +2,11 @@
 // `npm run build`: bundles the three thread entries into dist/ with esbuild, and compiles the
 // malloc_trim addon next to them where a C compiler exists (README, "Build").
 //
-//   node scripts/build.ts
+//   node scripts/build.ts [--require-malloc-trim]   (the Dockerfile's: no image without the addon)
 import { spawnSync } from 'node:child_process';
 import { build, type Plugin } from 'esbuild';
 import { isBuiltin } from 'node:module';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { include_dir as nodeApiHeaders } from 'node-api-headers';
 
@@ -61,25 +61,32 @@ export async function bundle(entries: string[], outdir: string, outExtension = '
 }
 
 /**
- * Compiles src/shared/malloc-trim.c into `outdir`, where src/shared/release-memory.ts loads it
- * (README, "Memory"). Optional: where no C compiler exists, such as a slim image's build stage, the
- * build says so in one line and the service runs without it.
+ * Compiles src/shared/malloc-trim.c into `outdir`, where src/shared/memory-policy.ts loads it
+ * (docs/memory.md). Where no C compiler exists the build says so in one line and the service runs
+ * without it (the start line says so), unless `required` (the container build): then it throws.
  */
-export function compileMallocTrim(outdir: string): void {
+export function compileMallocTrim(outdir: string, required = false): void {
   const source = new URL('../src/shared/malloc-trim.c', import.meta.url).pathname;
   const compiled = spawnSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', `-I${nodeApiHeaders}`, source, '-o', join(outdir, 'malloc-trim.node')], {
     encoding: 'utf8',
   });
   if (compiled.status === 0) return;
   const reason = compiled.error === undefined ? compiled.stderr.trim().split('\n')[0] : 'no C compiler (cc)';
-  console.warn(
-    `build: malloc-trim.node not built (${reason}): the service will run, but keep freed C memory instead of returning it; for it, install a C compiler (apt-get install gcc libc6-dev) and build again`,
-  );
+  const fix = 'install a C compiler (apt-get install gcc libc6-dev) and build again';
+  if (required) throw new Error(`build: malloc-trim.node not built (${reason}) and --require-malloc-trim is set; ${fix}`);
+  console.warn(`build: malloc-trim.node not built (${reason}): the service will run, but keep freed C memory instead of returning it; for it, ${fix}`);
 }
 
 if (import.meta.main) {
   const outdir = new URL('../dist/', import.meta.url).pathname;
   rmSync(outdir, { recursive: true, force: true });
   await bundle(['src/main.ts', 'src/fetch-worker.ts', 'src/serving-thread.ts'], outdir);
-  compileMallocTrim(outdir);
+  // The bin runs as a program, through its shebang, which carries the launch flags.
+  chmodSync(join(outdir, 'main.js'), 0o755);
+  try {
+    compileMallocTrim(outdir, process.argv.includes('--require-malloc-trim'));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
 }

@@ -65,13 +65,16 @@ export interface FetchedObject {
    */
   lastModifiedStrong: boolean;
   contentType: string | undefined;
-  /** The object's own Cache-Control metadata (prefix mode serves it; undefined: none). */
+  /** The object's own Cache-Control metadata, served instead of the interval's (one-object mode drops it). */
   cacheControl: string | undefined;
   /** How the body was proven to be what the store holds: `checksum SHA256`, `md5`, `none: ...`, `off`. */
   integrity: string;
 }
 
-/** One object of a snapshot, new or changed: its path is its key relative to the prefix. */
+/** One-object mode's snapshot holds its one object at this path, which `/` serves. */
+export const objectPath = '';
+
+/** One entry of a snapshot, new or changed: its path is its key relative to the prefix (`objectPath` in one-object mode). */
 export interface SnapshotChange {
   path: string;
   object: FetchedObject;
@@ -103,18 +106,14 @@ interface FetchReport {
 
 export type WorkerToMain =
   /**
-   * A new version. `prepareMs`: of `durationMs`, the time spent on digests and compression.
-   * `confirmedAt` (ms since the epoch): when the store last vouched for it; long ago for a copy
-   * read back from CACHE_FILE at start-up (`fromCacheFile`).
-   */
-  | (FetchReport & { type: 'changed'; object: FetchedObject; prepareMs: number; confirmedAt: number; fromCacheFile: boolean })
-  /**
-   * Prefix mode: the next snapshot, as what changed since the one before (the first: everything).
-   * Each thread applies it to the snapshot it holds and swaps the result in whole.
-   * `listPages`: ListObjectsV2 pages this refresh read.
+   * The next snapshot, as what changed since the one before (the first: everything). Each thread
+   * applies it to the snapshot it holds and swaps the result in whole. `listPages`: ListObjectsV2
+   * pages this refresh read. `prepareMs`: of `durationMs`, the time spent on digests and
+   * compression. `confirmedAt` (ms since the epoch): when the store last vouched for it; long ago
+   * for a snapshot read back from CACHE_FILE at start-up (`fromCacheFile`).
    */
   | (FetchReport & {
-      type: 'snapshot';
+      type: 'changed';
       changes: SnapshotChange[];
       removed: string[];
       listPages: number;
@@ -122,9 +121,9 @@ export type WorkerToMain =
       confirmedAt: number;
       fromCacheFile: boolean;
     })
-  /** `listPages` in prefix mode: 0 when the snapshot marker was unchanged. */
-  | (FetchReport & { type: 'unchanged'; listPages?: number })
-  /** `retrying`: STALE_IF_ERROR mode, the worker goes on; otherwise it has stopped. */
+  /** `listPages`: 0 when a conditional GET (of the key, or of the snapshot marker) said unchanged. */
+  | (FetchReport & { type: 'unchanged'; listPages: number })
+  /** `retrying`: STALE_IF_ERROR mode, or a snapshot that changed while it was fetched; otherwise the worker has stopped. */
   | (FetchReport & { type: 'failed'; failure: FetchFailure; retrying: boolean })
   /** Something to log at warn that is not a failed fetch (the cache file). */
   | { type: 'warning'; code: string; message: string };
@@ -179,8 +178,8 @@ export function isWorkerToMain(message: unknown): message is WorkerToMain {
   if (typeof candidate.durationMs !== 'number' || typeof candidate.answers !== 'number') return false;
   switch (candidate.type) {
     case 'unchanged':
-      return candidate.listPages === undefined || isCount(candidate.listPages);
-    case 'snapshot':
+      return isCount(candidate.listPages);
+    case 'changed':
       return (
         Array.isArray(candidate.changes) &&
         candidate.changes.every(isSnapshotChange) &&
@@ -190,13 +189,6 @@ export function isWorkerToMain(message: unknown): message is WorkerToMain {
         typeof candidate.prepareMs === 'number' &&
         typeof candidate.confirmedAt === 'number' &&
         typeof candidate.fromCacheFile === 'boolean'
-      );
-    case 'changed':
-      return (
-        typeof candidate.prepareMs === 'number' &&
-        typeof candidate.confirmedAt === 'number' &&
-        typeof candidate.fromCacheFile === 'boolean' &&
-        isFetchedObject(candidate.object)
       );
     case 'failed':
       return typeof candidate.retrying === 'boolean' && isFetchFailure(candidate.failure);

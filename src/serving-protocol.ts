@@ -1,8 +1,8 @@
 // Main thread and serving threads. What a serving thread is told at start (`workerData`), the
-// messages between it and the main thread, which owns the object, readiness, metrics and
+// messages between it and the main thread, which owns the snapshot, readiness, metrics and
 // refreshes, and the vocabulary the serving code (src/http/) shares with the main thread.
 import type { MessagePort } from 'node:worker_threads';
-import type { FetchedObject, SnapshotChange } from './protocol.ts';
+import type { SnapshotChange } from './protocol.ts';
 
 /** Where and how a listener serves (the main thread's Config has each field). */
 export interface ListenJob {
@@ -14,8 +14,8 @@ export interface ListenJob {
 }
 
 /**
- * What a refresh on demand (POST /refresh, SIGHUP) came to, as its caller is told. In prefix mode
- * `etag` is undefined, `size` the snapshot's bytes and `objects` its count.
+ * What a refresh on demand (POST /refresh, SIGHUP) came to, as its caller is told: the snapshot's
+ * bytes and entries, and in one-object mode the object's ETag.
  */
 export type RefreshOutcome =
   | { outcome: 'changed' | 'unchanged'; etag: string | undefined; size: number; objects?: number }
@@ -37,20 +37,24 @@ export interface AccessLogEntry {
   durationMs: number;
 }
 
-/** Prefix mode: how request paths map to the snapshot's objects. */
-export interface SiteOptions {
-  /** Relative to a folder; undefined: INDEX_DOCUMENT=off. */
-  indexDocument: string | undefined;
-  /** Relative to the prefix. */
-  notFoundDocument: string | undefined;
-  /** Of the 301s: they are as current as the snapshot. */
-  cacheControl: string;
-}
+/** How request paths map to a snapshot's entries. */
+export type SnapshotPaths =
+  /** One-object mode: `/` is the one entry, every other path 404. */
+  | { mode: 'object' }
+  | {
+      mode: 'prefix';
+      /** Relative to a folder; undefined: INDEX_DOCUMENT=off. */
+      indexDocument: string | undefined;
+      /** Relative to the prefix. */
+      notFoundDocument: string | undefined;
+      /** Of the 301s: they are as current as the snapshot. */
+      cacheControl: string;
+    };
 
 /**
- * Prefix mode: the next snapshot, as what changed since the one before (the first: everything),
- * sent to each serving thread on a port of its own before the main thread publishes `generation`
- * (ServingJob.site), so that a thread that sees a newer generation can take it at once.
+ * The next snapshot, as what changed since the one before (the first: everything), sent to each
+ * serving thread on a port of its own before the main thread publishes `generation`
+ * (ServingJob.snapshot).
  */
 export interface SnapshotUpdate {
   generation: number;
@@ -71,17 +75,16 @@ export interface ServingJob {
   /** One Int32, set to 1 by the main thread at a stop signal: read per request, no message lag. */
   stoppingFlag: SharedArrayBuffer;
   /**
-   * Prefix mode: where snapshots arrive (SnapshotUpdate messages), and one Int32 holding the
-   * generation the main thread has published: a thread whose snapshot is older takes the updates
-   * waiting on the port before it answers, so that once any thread has answered from snapshot
-   * N+1, no request that starts later is answered from N, in any thread.
+   * Where snapshots arrive (SnapshotUpdate messages), and one Int32 holding the generation the main
+   * thread has published. A thread answers from the published generation only: it takes updates
+   * from the port up to it before it answers, and holds back one that came before its publication,
+   * so that once any thread has answered from snapshot N+1, no request that starts later is
+   * answered from N, in any thread.
    */
-  site?: { options: SiteOptions; updates: MessagePort; published: SharedArrayBuffer };
+  snapshot: { paths: SnapshotPaths; updates: MessagePort; published: SharedArrayBuffer };
 }
 
 export type MainToServing =
-  /** A new version (its bytes are shared memory: no copy); the first one opens the port. */
-  | { type: 'object'; object: FetchedObject }
   /** Close the listener, finish the responses in flight, then say `closed` and end. */
   | { type: 'close' }
   | { type: 'metrics'; id: number; contentType: string; text: string }

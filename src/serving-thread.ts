@@ -1,16 +1,16 @@
 // Serving thread entry (HTTP_THREADS > 1: that many minus one, beside the main thread). Serves the
-// object on the same HOST:PORT as the main thread (SO_REUSEPORT: the kernel spreads connections
+// snapshot on the same HOST:PORT as the main thread (SO_REUSEPORT: the kernel spreads connections
 // over the listeners) from the shared memory the main thread hands it, and asks the main thread
 // for what only it owns: metrics and refreshes. Signals never reach a worker thread: the main
 // thread tells it when to stop.
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { toCachedObject, type CachedObject } from './http/cached-object.ts';
+import { parentPort, workerData } from 'node:worker_threads';
 import { createHttpServer } from './http/http-server.ts';
 import type { MetricsText } from './http/ops-endpoints.ts';
+import { publishedSnapshot } from './http/published-snapshot.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import { nextSnapshot, type Snapshot } from './http/snapshot.ts';
-import type { MainToServing, RefreshOutcome, RefreshRequest, ServingJob, ServingToMain, SnapshotUpdate } from './serving-protocol.ts';
-import { releaseDeadBuffer, releaseStartUpMemory } from './shared/release-memory.ts';
+import type { MainToServing, RefreshOutcome, RefreshRequest, ServingJob, ServingToMain } from './serving-protocol.ts';
+import { firstSnapshotBuilt, snapshotReplaced, threadLoaded } from './shared/memory-policy.ts';
 import { RequestCounter } from './shared/request-counters.ts';
 
 if (parentPort === null) throw new Error('serving-thread must run as a worker thread');
@@ -26,37 +26,18 @@ const lifecycle = {
     return Atomics.load(stoppingFlag, 0) === 1;
   },
 };
-const cache: { current?: CachedObject } = {};
 
-// Prefix mode: the snapshot, and the generation the main thread has published. Updates arrive on
-// their own port; one that is still waiting there when a request comes is taken at once
-// (receiveMessageOnPort), so this thread never answers from an older snapshot than any other.
-let snapshot: Snapshot | undefined;
-const published = job.site === undefined ? undefined : new Int32Array(job.site.published);
-
-function applySnapshot(update: SnapshotUpdate): void {
-  if (update.generation <= (snapshot?.generation ?? 0)) return;
-  const previous = snapshot;
+let held: Snapshot | undefined;
+const snapshot = publishedSnapshot(job.snapshot.updates, job.snapshot.published, (update) => {
+  const previous = held;
   const next = nextSnapshot(previous, update, job.cacheControl);
-  snapshot = next.snapshot;
+  held = next.snapshot;
   if (previous === undefined) {
-    releaseStartUpMemory(); // the first snapshot's message and building, before anything is served
+    firstSnapshotBuilt(held.objects.size);
     void listen();
-  } else if (next.releasedBytes > 0) releaseDeadBuffer(next.releasedBytes);
-}
-
-const site = {
-  get current(): Snapshot {
-    const generation = Atomics.load(published!, 0);
-    while (snapshot!.generation < generation) {
-      const waiting = receiveMessageOnPort(job.site!.updates);
-      if (waiting === undefined) break; // cannot be: the main thread posts an update before it publishes it
-      applySnapshot(waiting.message as SnapshotUpdate);
-    }
-    return snapshot!;
-  },
-};
-job.site?.updates.on('message', applySnapshot);
+  } else snapshotReplaced(next.releasedBytes);
+  return held;
+});
 
 // Questions to the main thread, answered by id.
 let lastId = 0;
@@ -77,9 +58,8 @@ const requestRefresh = (): RefreshRequest => {
 
 const http = createHttpServer(
   createRequestHandler({
-    // Requests arrive only once the first object (or snapshot) did.
-    cache: job.site === undefined ? (cache as { current: CachedObject }) : undefined,
-    site: job.site && { holder: site, options: job.site.options },
+    // Requests arrive only once the first snapshot did.
+    snapshot: { holder: snapshot, paths: job.snapshot.paths },
     lifecycle,
     count: (status) => counter.count(status),
     ops:
@@ -110,17 +90,10 @@ async function listen(): Promise<void> {
 
 port.on('message', (message: MainToServing) => {
   switch (message.type) {
-    case 'object': {
-      const previous = cache.current;
-      cache.current = toCachedObject(message.object, job.cacheControl).object;
-      if (previous === undefined) void listen();
-      else releaseDeadBuffer(previous.heldBytes);
-      break;
-    }
     case 'close':
       // Once closed, nothing else holds the thread's event loop: it ends (the main thread sees 'exit').
       void http.close().then(() => {
-        job.site?.updates.close();
+        job.snapshot.updates.close();
         port.close();
       });
       break;
@@ -135,5 +108,5 @@ port.on('message', (message: MainToServing) => {
   }
 });
 
-// Loaded, and nothing to serve until the first object arrives.
-releaseStartUpMemory();
+// Loaded, and nothing to serve until the first snapshot arrives.
+threadLoaded();

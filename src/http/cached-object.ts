@@ -1,4 +1,4 @@
-// Serving thread. One version of the object as the HTTP layer serves it: its representations
+// Serving thread. One object of a snapshot as the HTTP layer serves it: its representations
 // (the bytes, and the compressed forms the worker prepared), each with the header list of a 200
 // computed here once per refresh, and the lists of rarer answers derived from it when asked. A
 // refresh replaces the whole entry, so no response mixes two versions.
@@ -14,7 +14,7 @@ const describedFrom = 4;
 
 /**
  * One representation and its header lists: flat [name, value, ...] lists, the cheapest form
- * `writeHead` takes. Only the 200's is built up front: in prefix mode a site holds thousands of
+ * `writeHead` takes. Only the 200's is built up front: in prefix mode a snapshot holds thousands of
  * representations, most of which never answer a 304, a 206 or a 416.
  */
 export class Representation {
@@ -87,9 +87,9 @@ const rememberedSelections = 64;
 /**
  * Builds the entry, checking what the store sent once here rather than failing on every request:
  * a value node:http would refuse, or a Last-Modified that is not a date, is left out.
- * `cacheControl` is sent unless `ownCacheControl` (prefix mode) and the object has its own.
+ * `defaultCacheControl` is sent unless the object has its own (hashed assets marked immutable).
  */
-export function toCachedObject(fetched: FetchedObject, defaultCacheControl: string, { ownCacheControl = false } = {}): PreparedObject {
+export function toCachedObject(fetched: FetchedObject, defaultCacheControl: string): PreparedObject {
   const dropped: string[] = [];
   const servable = (name: string, value: string | undefined): string | undefined => {
     if (value === undefined) return undefined;
@@ -107,7 +107,7 @@ export function toCachedObject(fetched: FetchedObject, defaultCacheControl: stri
     dropped.push(`the store sent a Last-Modified that is not a date (${JSON.stringify(fetched.lastModified)}); it is not served`);
   }
   const contentType = servable('Content-Type', fetched.contentType) ?? 'application/octet-stream';
-  const cacheControl = (ownCacheControl ? servable('Cache-Control', fetched.cacheControl) : undefined) ?? defaultCacheControl;
+  const cacheControl = servable('Cache-Control', fetched.cacheControl) ?? defaultCacheControl;
   const varies = fetched.variants.length > 0;
 
   const representation = (encoding: Encoding | 'identity', bytes: SharedArrayBuffer, sha256: string): Representation => {

@@ -1,22 +1,23 @@
-// Serving thread. Routes a request: the object at `/` (or, in prefix mode, the snapshot's objects
-// at their paths), the operations endpoints under their prefix, 404 elsewhere; a listener may
-// serve only one of the two. In prefix mode the operations endpoints win over an object of the
-// same path. This is the hot path: no allocation beyond what node:http needs, no logging at info
-// level.
+// Serving thread. Routes a request: the operations endpoints under their prefix, else the
+// snapshot's entries (the one object at `/`, or in prefix mode the objects at their paths), 404
+// elsewhere; a listener may serve only one of the two. The operations endpoints win over an object
+// of the same path. This is the hot path: no allocation beyond what node:http needs, no logging at
+// info level.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { AccessLogEntry, SiteOptions } from '../serving-protocol.ts';
-import type { CachedObject } from './cached-object.ts';
+import type { AccessLogEntry, SnapshotPaths } from '../serving-protocol.ts';
 import { createOpsEndpoints, type OpsEndpointsOptions } from './ops-endpoints.ts';
 import { notFound, send } from './plain-responses.ts';
+import { objectPath } from '../protocol.ts';
 import { serveObject } from './serve-object.ts';
-import { serveSite } from './serve-site.ts';
+import { servePrefix } from './serve-prefix.ts';
 import type { Snapshot } from './snapshot.ts';
 
 export interface RequestHandlerOptions {
-  /** Read once per request: a refresh swaps `current` whole. Undefined: this listener serves no object. */
-  cache: { readonly current: CachedObject } | undefined;
-  /** Prefix mode, instead of `cache`: the snapshot, read once per request, and how paths map to it. */
-  site?: { holder: { readonly current: Snapshot }; options: SiteOptions } | undefined;
+  /**
+   * The snapshot, read once per request (a refresh swaps `current` whole), and how paths map to it.
+   * Undefined: this listener serves no object.
+   */
+  snapshot: { holder: { readonly current: Snapshot }; paths: SnapshotPaths } | undefined;
   lifecycle: { readonly stopping: boolean };
   /** Counts each status sent (the thread's row of the shared request counters). */
   count: (status: number) => void;
@@ -44,19 +45,20 @@ export function targetPath(url: string): string {
 }
 
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
-  const { cache, site, lifecycle, count, accessLog } = options;
+  const { snapshot, lifecycle, count, accessLog } = options;
   const opsPrefix = options.ops?.prefix;
   const ops = options.ops === undefined ? undefined : createOpsEndpoints({ ...options.ops, count, isReady: () => !lifecycle.stopping });
 
   /** Returns the status sent, or undefined when the answer comes later and counts itself. */
   const route = (req: IncomingMessage, res: ServerResponse): number | undefined => {
     const path = targetPath(req.url ?? '');
-    if (path === '/' && cache !== undefined) return serveObject(cache.current, req, res);
     if (ops !== undefined && path.startsWith(opsPrefix!) && path[opsPrefix!.length] === '/') {
       return ops(path.slice(opsPrefix!.length), req, res);
     }
-    if (site !== undefined && path[0] === '/') return serveSite(site.holder.current, path, site.options, req, res);
-    return send(res, notFound);
+    if (snapshot === undefined || path[0] !== '/') return send(res, notFound);
+    const { paths } = snapshot;
+    if (paths.mode === 'prefix') return servePrefix(snapshot.holder.current, path, paths, req, res);
+    return path === '/' ? serveObject(snapshot.holder.current.objects.get(objectPath)!, req, res) : send(res, notFound);
   };
 
   const handle: RequestListener = (req, res) => {

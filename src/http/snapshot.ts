@@ -1,8 +1,8 @@
-// Serving thread. One snapshot of a prefix as the HTTP layer serves it: each object's entry (its
-// representations and header lists, src/http/cached-object.ts) by its path. A snapshot is never
-// changed: the next one is built whole from the one before and what changed, then swapped in by
-// one assignment, so no request sees a mix. Unchanged objects keep their entry: nothing of theirs
-// is built, copied or freed.
+// Serving thread. A snapshot as the HTTP layer serves it, in both modes: each object's entry (its
+// representations and header lists, src/http/cached-object.ts) by its path ('' in one-object
+// mode). A snapshot is never changed: the next one is built whole from the one before and what
+// changed, then swapped in by one assignment, so no request sees a mix. Unchanged objects keep
+// their entry: nothing of theirs is built, copied or freed.
 import type { SnapshotUpdate } from '../serving-protocol.ts';
 import { toCachedObject, type CachedObject } from './cached-object.ts';
 
@@ -10,7 +10,7 @@ export interface Snapshot {
   /** 1 for the first; each thread holds the same generation once it has caught up. */
   readonly generation: number;
   readonly objects: ReadonlyMap<string, CachedObject>;
-  /** Bodies as stored, all objects together. */
+  /** Bodies as stored, all entries together. */
   readonly bytes: number;
   /** What the snapshot holds: bodies and their compressed variants. */
   readonly heldBytes: number;
@@ -41,8 +41,7 @@ export function nextSnapshot(previous: Snapshot | undefined, update: SnapshotUpd
   for (const path of update.removed) release(path);
   for (const { path, object } of update.changes) {
     release(path);
-    // Each object's own Cache-Control (hashed assets marked immutable), else the interval's.
-    const prepared = toCachedObject(object, cacheControl, { ownCacheControl: true });
+    const prepared = toCachedObject(object, cacheControl);
     for (const problem of prepared.dropped) dropped.push(`${path}: ${problem}`);
     objects.set(path, prepared.object);
     bytes += object.body.byteLength;

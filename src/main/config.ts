@@ -28,8 +28,10 @@ export class ConfigError extends Error {}
 
 interface Setting<T> {
   name: string;
-  /** Shown by --help and parsed when nothing is set; none means unset (or derived, see below). */
+  /** Shown by --help and parsed when nothing is set; none means unset, or derived (`derivedDefaults`). */
   defaultValue?: string;
+  /** Prefix mode only: set without S3_PREFIX, it is an error. */
+  mode?: 'prefix';
   description: string;
   parse: (raw: string) => T;
   /** Standard variables read when this one is unset, in order. */
@@ -57,37 +59,43 @@ const settings = {
     parse: parsePrefix,
   },
   indexDocument: {
+    mode: 'prefix',
     name: 'INDEX_DOCUMENT',
     defaultValue: 'index.html',
-    description: 'S3_PREFIX: what a path ending in / serves, relative to it; off disables',
+    description: 'what a path ending in / serves, relative to it; off disables',
     parse: (raw: string) => (raw.trim() === 'off' ? undefined : parseRelativeKey(raw)),
   },
   notFoundDocument: {
+    mode: 'prefix',
     name: 'NOT_FOUND_DOCUMENT',
-    description: "S3_PREFIX: the key (relative to the prefix) whose bytes answer unknown paths, with status 404",
+    description: 'the key (relative to the prefix) whose bytes answer unknown paths, with status 404',
     parse: parseRelativeKey,
   },
   snapshotMarker: {
+    mode: 'prefix',
     name: 'SNAPSHOT_MARKER',
-    description: 'S3_PREFIX: the key (relative to the prefix) a deployer writes last; a refresh lists the prefix only once it changed',
+    description: 'the key (relative to the prefix) a deployer writes last; a refresh lists the prefix only once it changed',
     parse: parseRelativeKey,
   },
   maxObjects: {
+    mode: 'prefix',
     name: 'MAX_OBJECTS',
     defaultValue: '10000',
-    description: 'S3_PREFIX: most objects in a snapshot; more fail the refresh',
+    description: 'most objects in a snapshot; more fail the refresh',
     parse: within(parsePositiveInteger, 1, 1_000_000, 'use an integer from 1 to 1000000'),
   },
   maxTotalBytes: {
+    mode: 'prefix',
     name: 'MAX_TOTAL_BYTES',
     defaultValue: '512MiB',
-    description: 'S3_PREFIX: most bytes (bodies as stored) in a snapshot; more fail the refresh',
+    description: 'most bytes (bodies as stored) in a snapshot; more fail the refresh',
     parse: within(parseSize, 1, 1024 ** 4, 'use a size up to 1TiB, such as 512MiB'),
   },
   fetchConcurrency: {
+    mode: 'prefix',
     name: 'FETCH_CONCURRENCY',
     defaultValue: '16',
-    description: 'S3_PREFIX: GETs in flight at once while a snapshot is fetched',
+    description: 'GETs in flight at once while a snapshot is fetched',
     parse: within(parsePositiveInteger, 1, 256, 'use an integer from 1 to 256'),
   },
   endpoint: {
@@ -227,16 +235,9 @@ const settings = {
 
 type Settings = typeof settings;
 type ValueOf<K extends keyof Settings> = ReturnType<Settings[K]['parse']>;
+type Parsed = { [K in keyof Settings]: Settings[K] extends { defaultValue: string } ? ValueOf<K> : ValueOf<K> | undefined };
 
-export type Config = { [K in keyof Settings]: Settings[K] extends { defaultValue: string } ? ValueOf<K> : ValueOf<K> | undefined } & {
-  // Derived from other settings when unset.
-  forcePathStyle: boolean;
-  /** HTTP_THREADS=auto resolved to a count; `httpThreadsReason` says how. */
-  httpThreads: number;
-  httpThreadsReason: string | undefined;
-  opsHost: string;
-  maxConnections: number;
-};
+export type Config = Omit<Parsed, keyof ReturnType<typeof derivedDefaults>> & ReturnType<typeof derivedDefaults>;
 
 export type Command = { command: 'help' } | { command: 'serve' | 'healthcheck'; config: Config };
 
@@ -310,111 +311,82 @@ function flagOf(name: string): string {
 
 const invalid = (message: string) => new ConfigError(`invalid configuration: ${message}`);
 
-/** What the command line asks for, with the configuration it runs under. */
-export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
-  const flags = parseFlags(argv);
-  if (flags.help === true) return { command: 'help' };
+/** Every setting from its flag, else its variable, else its fallbacks, else its default; parsed. */
+function parseSettings(flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): { parsed: Parsed; given: Set<string> } {
+  const given = new Set<string>();
+  const parsed = Object.fromEntries(
+    Object.entries(settings).map(([field, setting]: [string, Setting<unknown>]) => {
+      const flag = flagOf(setting.name);
+      const fromFlag = flags[flag];
+      const sources: Array<[string | undefined, string]> = [
+        [typeof fromFlag === 'string' ? fromFlag : undefined, `--${flag}`],
+        [env[setting.name], setting.name],
+        ...(setting.fallbacks ?? []).map((fallback): [string | undefined, string] => [env[fallback], fallback]),
+      ];
+      if (sources[0]![0] !== undefined || sources[1]![0] !== undefined) given.add(setting.name);
+      // An empty value is a value (and an error), not a way to unset: a blank line in an env file
+      // must not silently fall back to the default bucket.
+      const [raw, source] = sources.find(([value]) => value !== undefined) ?? [setting.defaultValue, 'default'];
+      if (raw === undefined) return [field, undefined];
+      try {
+        return [field, setting.parse(raw)];
+      } catch (error) {
+        if (!(error instanceof ValueError)) throw error;
+        const shown = setting.secret ? '(secret, not shown)' : JSON.stringify(raw);
+        throw invalid(`${source}=${shown} is not accepted; ${error.message}`);
+      }
+    }),
+  ) as Parsed;
+  return { parsed, given };
+}
 
-  function optional<T>(setting: Setting<T>): T | undefined {
-    const flag = flagOf(setting.name);
-    const fromFlag = flags[flag];
-    const sources: Array<[string | undefined, string]> = [
-      [typeof fromFlag === 'string' ? fromFlag : undefined, `--${flag}`],
-      [env[setting.name], setting.name],
-      ...(setting.fallbacks ?? []).map((fallback): [string | undefined, string] => [env[fallback], fallback]),
-    ];
-    // An empty value is a value (and an error), not a way to unset: a blank line in an env file
-    // must not silently fall back to the default bucket.
-    const [raw, source] = sources.find(([value]) => value !== undefined) ?? [setting.defaultValue, 'default'];
-    if (raw === undefined) return undefined;
-    try {
-      return setting.parse(raw);
-    } catch (error) {
-      if (!(error instanceof ValueError)) throw error;
-      const shown = setting.secret ? '(secret, not shown)' : JSON.stringify(raw);
-      throw invalid(`${source}=${shown} is not accepted; ${error.message}`);
-    }
-  }
-  /** Whether a flag or the environment sets it (a default is not "set"). */
-  function given(setting: Setting<unknown>): boolean {
-    return flags[flagOf(setting.name)] !== undefined || env[setting.name] !== undefined;
-  }
-  function required<T>(setting: Setting<T> & { defaultValue: string }): T {
-    const value = optional(setting);
-    if (value === undefined) throw new Error(`${setting.name} has a default, yet no value`);
-    return value;
-  }
+/** Defaults that depend on other settings or on the machine (their help lines say so). */
+function derivedDefaults(parsed: Parsed) {
+  const { threads: httpThreads, reason: httpThreadsReason } = threadCount(parsed.httpThreads);
+  return {
+    forcePathStyle: parsed.forcePathStyle ?? parsed.endpoint !== undefined,
+    region: parsed.region ?? (parsed.endpoint === undefined ? undefined : 'us-east-1'),
+    /** HTTP_THREADS=auto resolved to a count; `httpThreadsReason` says how. */
+    httpThreads,
+    httpThreadsReason,
+    opsHost: parsed.opsHost ?? parsed.host,
+    maxConnections: parsed.maxConnections ?? Math.max(1, (softOpenFileLimit() ?? 1024) - reservedFileDescriptors),
+  };
+}
 
-  const endpoint = optional(settings.endpoint);
-  const host = required(settings.host);
-  const port = required(settings.port);
-  const shutdownTimeoutMs = required(settings.shutdownTimeoutMs);
-  const drainDelayMs = required(settings.drainDelayMs);
-  const opsEndpoints = required(settings.opsEndpoints);
-  const opsPort = optional(settings.opsPort);
+/** The checks that involve more than one setting: each names both and the fix. */
+function checkCombinations(config: Config, given: ReadonlySet<string>): void {
+  const { drainDelayMs, shutdownTimeoutMs, opsPort, opsEndpoints, port, httpThreads } = config;
   if (drainDelayMs >= shutdownTimeoutMs) {
     throw invalid(`DRAIN_DELAY (${drainDelayMs} ms) must be shorter than SHUTDOWN_TIMEOUT (${shutdownTimeoutMs} ms); lower DRAIN_DELAY`);
   }
   if (opsPort !== undefined && !opsEndpoints) {
     throw invalid('OPS_PORT is set but OPS_ENDPOINTS is false; unset OPS_PORT or set OPS_ENDPOINTS=true');
   }
-  if (optional(settings.refreshToken) !== undefined && !opsEndpoints) {
+  if (config.refreshToken !== undefined && !opsEndpoints) {
     throw invalid('REFRESH_TOKEN is set but OPS_ENDPOINTS is false; the refresh endpoint is one of them');
   }
-  const { threads: httpThreads, reason: httpThreadsReason } = threadCount(required(settings.httpThreads));
   if (httpThreads > 1 && process.platform !== 'linux') {
     throw invalid(`HTTP_THREADS=${httpThreads} needs SO_REUSEPORT as Linux has it; this is ${process.platform}: set HTTP_THREADS=1`);
   }
   if (opsPort === port) throw invalid(`OPS_PORT must differ from PORT (both ${port}); pick another OPS_PORT`);
-  const prefix = optional(settings.prefix);
-  if (prefix !== undefined && given(settings.key)) {
+  if (config.prefix !== undefined && given.has(settings.key.name)) {
     throw invalid('S3_PREFIX and S3_KEY are both set; serve one object (S3_KEY) or every object under a prefix (S3_PREFIX), not both');
   }
-  const prefixOnly = [settings.indexDocument, settings.notFoundDocument, settings.snapshotMarker, settings.maxObjects, settings.maxTotalBytes, settings.fetchConcurrency];
-  const strayPrefixSetting = prefix === undefined ? prefixOnly.find(given) : undefined;
-  if (strayPrefixSetting !== undefined) {
-    throw invalid(`${strayPrefixSetting.name} applies to S3_PREFIX only, which is not set; set S3_PREFIX or unset ${strayPrefixSetting.name}`);
+  const strayPrefixSetting = Object.values(settings).find((setting: Setting<unknown>) => setting.mode === 'prefix' && given.has(setting.name));
+  if (config.prefix === undefined && strayPrefixSetting !== undefined) {
+    const { name } = strayPrefixSetting;
+    throw invalid(`${name} applies to S3_PREFIX only, which is not set; set S3_PREFIX or unset ${name}`);
   }
+}
 
-  const config: Config = {
-    port,
-    host,
-    bucket: required(settings.bucket),
-    key: required(settings.key),
-    prefix,
-    indexDocument: optional(settings.indexDocument),
-    notFoundDocument: optional(settings.notFoundDocument),
-    snapshotMarker: optional(settings.snapshotMarker),
-    maxObjects: required(settings.maxObjects),
-    maxTotalBytes: required(settings.maxTotalBytes),
-    fetchConcurrency: required(settings.fetchConcurrency),
-    endpoint,
-    forcePathStyle: optional(settings.forcePathStyle) ?? endpoint !== undefined,
-    region: optional(settings.region) ?? (endpoint === undefined ? undefined : 'us-east-1'),
-    refreshIntervalMs: required(settings.refreshIntervalMs),
-    fetchTimeoutMs: required(settings.fetchTimeoutMs),
-    shutdownTimeoutMs,
-    drainDelayMs,
-    maxObjectBytes: required(settings.maxObjectBytes),
-    compression: required(settings.compression),
-    compressionMaxBytes: required(settings.compressionMaxBytes),
-    integrityCheck: required(settings.integrityCheck),
-    staleIfErrorMs: required(settings.staleIfErrorMs),
-    cacheFile: optional(settings.cacheFile),
-    refreshToken: optional(settings.refreshToken),
-    httpThreads,
-    httpThreadsReason,
-    keepAliveTimeoutMs: required(settings.keepAliveTimeoutMs),
-    headersTimeoutMs: required(settings.headersTimeoutMs),
-    maxConnections:
-      optional(settings.maxConnections) ?? Math.max(1, (softOpenFileLimit() ?? 1024) - reservedFileDescriptors),
-    logLevel: required(settings.logLevel),
-    logFormat: required(settings.logFormat),
-    opsEndpoints,
-    opsPrefix: required(settings.opsPrefix),
-    opsPort,
-    opsHost: optional(settings.opsHost) ?? host,
-  };
+/** What the command line asks for, with the configuration it runs under. */
+export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
+  const flags = parseFlags(argv);
+  if (flags.help === true) return { command: 'help' };
+  const { parsed, given } = parseSettings(flags, env);
+  const config: Config = { ...parsed, ...derivedDefaults(parsed) };
+  checkCombinations(config, given);
   return { command: flags.healthcheck === true ? 'healthcheck' : 'serve', config };
 }
 
@@ -443,7 +415,8 @@ export function helpText(): string {
   const rows = Object.values(settings).map((setting: Setting<unknown>) => {
     const left = `  --${flagOf(setting.name)}, ${setting.name}`;
     const shownDefault = setting.defaultValue === undefined ? '' : ` [default: ${setting.defaultValue}]`;
-    return `${left.padEnd(44)} ${setting.description}${shownDefault}`;
+    const mode = setting.mode === 'prefix' ? 'S3_PREFIX: ' : '';
+    return `${left.padEnd(44)} ${mode}${setting.description}${shownDefault}`;
   });
   const exitCodes = Object.values(ExitCode).map((code) => `  ${String(code).padEnd(4)} ${exitCodeMeanings[code]}`);
   return [

@@ -33,7 +33,6 @@ type Report<T extends WorkerToMain['type']> = Extract<WorkerToMain, { type: T }>
 
 export interface FetchWorkerEvents {
   changed(report: Report<'changed'>): void;
-  snapshot(report: Report<'snapshot'>): void;
   unchanged(report: Report<'unchanged'>): void;
   /** Unless `retrying`, the last event: the worker has stopped (or crashed, or said nonsense). */
   failed(report: Report<'failed'>): void;
@@ -75,7 +74,6 @@ export function startFetchWorker(workerFile: URL, job: FetchJob): FetchWorkerHan
       return;
     }
     if (message.type === 'changed') deliver((events) => events.changed(message));
-    else if (message.type === 'snapshot') deliver((events) => events.snapshot(message));
     else if (message.type === 'unchanged') deliver((events) => events.unchanged(message));
     else if (message.type === 'warning') deliver((events) => events.warning(message));
     else {

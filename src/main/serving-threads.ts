@@ -1,17 +1,16 @@
-// Main thread. The serving threads beside it (HTTP_THREADS > 1): starts them, hands each new
-// version to each (shared memory, no copy), answers what they ask of the main thread (metrics,
+// Main thread. The serving threads beside it (HTTP_THREADS > 1): starts them, hands each next
+// snapshot to each (shared memory, no copy) and publishes its generation, answers what they ask of the main thread (metrics,
 // refreshes), relays their access log, stops them, and treats a thread that dies as an internal
 // fault: never a silent loss of capacity.
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MetricsText } from '../http/ops-endpoints.ts';
-import type { FetchedObject } from '../protocol.ts';
 import type {
   AccessLogEntry,
   MainToServing,
   RefreshRequest,
   ServingJob,
   ServingToMain,
-  SiteOptions,
+  SnapshotPaths,
   SnapshotUpdate,
 } from '../serving-protocol.ts';
 
@@ -19,9 +18,8 @@ export interface ServingThreadsOptions {
   entry: URL;
   count: number;
   /** The job of the thread with this index (1..count; 0 is the main thread). */
-  jobOf: (index: number) => Omit<ServingJob, 'stoppingFlag' | 'site'>;
-  /** Prefix mode: how paths map to the snapshot. */
-  site: SiteOptions | undefined;
+  jobOf: (index: number) => Omit<ServingJob, 'stoppingFlag' | 'snapshot'>;
+  paths: SnapshotPaths;
   scrape: () => Promise<MetricsText>;
   requestRefresh: () => RefreshRequest;
   accessLog: (entry: AccessLogEntry) => void;
@@ -32,13 +30,11 @@ export interface ServingThreadsOptions {
 }
 
 export interface ServingThreads {
-  /** Every thread serves this version from now on (the first one opens their ports). */
-  serve(object: FetchedObject): void;
   /**
-   * Prefix mode: every thread gets the next snapshot, then its generation is published: from
-   * then on no thread answers from an older one (the first one opens their ports).
+   * Every thread gets the next snapshot, then its generation is published: from then on no thread
+   * answers from an older one (the first one opens their ports).
    */
-  serveSnapshot(update: SnapshotUpdate): void;
+  publish(update: SnapshotUpdate): void;
   /** Resolves once each thread listens; rejects with the first that cannot. */
   readonly listening: Promise<void>;
   /** Readiness 503 and Connection: close from now on, in every thread. */
@@ -55,12 +51,12 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
   const ends: Array<Promise<void>> = [];
   const threads = Array.from({ length: options.count }, (_, offset) => {
     const index = offset + 1;
-    const snapshots = options.site === undefined ? undefined : new MessageChannel();
-    const site = snapshots && { options: options.site!, updates: snapshots.port2, published };
-    const job: ServingJob = { ...options.jobOf(index), stoppingFlag, site };
-    const worker = new Worker(options.entry, { workerData: job, transferList: snapshots ? [snapshots.port2] : [], name: `http-${index}` });
+    const snapshots = new MessageChannel();
+    const snapshot = { paths: options.paths, updates: snapshots.port2, published };
+    const job: ServingJob = { ...options.jobOf(index), stoppingFlag, snapshot };
+    const worker = new Worker(options.entry, { workerData: job, transferList: [snapshots.port2], name: `http-${index}` });
     const send = (message: MainToServing) => worker.postMessage(message);
-    const sendSnapshot = (update: SnapshotUpdate) => snapshots!.port1.postMessage(update);
+    const sendSnapshot = (update: SnapshotUpdate) => snapshots.port1.postMessage(update);
     listens.push(
       new Promise<void>((resolve, reject) => {
         worker.on('message', (message: ServingToMain) => {
@@ -100,10 +96,7 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
   });
 
   return {
-    serve(object) {
-      for (const thread of threads) thread.send({ type: 'object', object });
-    },
-    serveSnapshot(update) {
+    publish(update) {
       // Posted before it is published: a thread that reads the new generation finds it on its port.
       for (const thread of threads) thread.sendSnapshot(update);
       Atomics.store(new Int32Array(published), 0, update.generation);

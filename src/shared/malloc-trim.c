@@ -1,4 +1,4 @@
-// Every thread, through src/shared/release-memory.ts. glibc's malloc_trim(0) as a Node-API addon:
+// Every thread, through src/shared/memory-policy.ts. glibc's malloc_trim(0) as a Node-API addon:
 // what threads free stays in the C heap for their next allocations, and glibc gives back on its own
 // only the top of each heap, so after a burst of allocations most of it stays resident. This
 // returns every free page in every thread's heap (README, "Memory"). scripts/build.ts compiles it

@@ -46,8 +46,9 @@ export function isCompressible(contentType: string | undefined): boolean {
   return type.startsWith('text/') || /\+(json|xml)$/.test(type) || compressibleTypes.has(type);
 }
 
-export function sha256Of(body: Uint8Array): string {
-  return createHash('sha256').update(body).digest('base64');
+/** Base64, as Repr-Digest and the cache file write it. */
+export function sha256Of(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('base64');
 }
 
 export async function encodedVariants(

@@ -2,11 +2,12 @@
 // unchanged objects (same key, ETag and size) keep their memory and cost nothing; new and changed
 // ones are fetched, unless an attempt that raced with a change already fetched that very version
 // (`staged`); keys no longer listed leave the snapshot.
-import type { ListedObject } from './prefix-listing.ts';
+import type { ListedObject } from './list-prefix.ts';
 
+/** What a held or staged object is compared on (a FetchedObject has both). */
 export interface HeldVersion {
-  etag: string;
-  size: number;
+  etag: string | undefined;
+  body: { byteLength: number };
 }
 
 export interface RefreshPlan {
@@ -18,7 +19,12 @@ export interface RefreshPlan {
   unchanged: number;
 }
 
-const same = (version: HeldVersion | undefined, listed: ListedObject) => version !== undefined && version.etag === listed.etag && version.size === listed.size;
+/** ETags as stores write them: quoted or not, sometimes weak in a listing. */
+export const sameEtag = (a: string | undefined, b: string) =>
+  a?.replace(/^W\//, '').replaceAll('"', '') === b.replace(/^W\//, '').replaceAll('"', '');
+
+const same = (version: HeldVersion | undefined, listed: ListedObject) =>
+  version !== undefined && sameEtag(version.etag, listed.etag) && version.body.byteLength === listed.size;
 
 export function planRefresh(
   held: ReadonlyMap<string, HeldVersion>,

@@ -1,34 +1,19 @@
+// The checks of what the fetch worker posts: a malformed message is a fault, never guessed at.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isWorkerToMain } from '../../src/protocol.ts';
+import { fetchedObject } from '../helpers/fetched-object.ts';
 
-const changed = {
-  body: new SharedArrayBuffer(1),
-  sha256: 'x',
-  variants: [],
-  etag: '"a"',
-  lastModified: undefined,
-  lastModifiedStrong: true,
-  contentType: 'text/plain',
-  cacheControl: undefined,
-  integrity: 'md5',
-};
+const object = fetchedObject('a', { lastModified: undefined });
+const report = { durationMs: 3, answers: 1, listPages: 1, prepareMs: 1, confirmedAt: 1, fromCacheFile: false };
+const changed = (changes: unknown, removed: unknown = [], extra: Record<string, unknown> = {}) => ({ type: 'changed', ...report, changes, removed, ...extra });
 
 test('well-formed worker messages are accepted', () => {
-  assert.ok(isWorkerToMain({ type: 'changed', durationMs: 3, answers: 1, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: changed }));
+  assert.ok(isWorkerToMain(changed([{ path: '', object }])));
+  assert.ok(isWorkerToMain(changed([{ path: 'a', object }], ['b'], { fromCacheFile: true })));
+  assert.ok(isWorkerToMain(changed([{ path: '', object: { ...object, variants: [{ encoding: 'br', body: new SharedArrayBuffer(1), sha256: 'y' }] } }])));
   assert.ok(isWorkerToMain({ type: 'warning', code: 'CacheFileUnusable', message: 'm' }));
-  assert.ok(isWorkerToMain({ type: 'unchanged', durationMs: 3, answers: 0 }));
-  assert.ok(
-    isWorkerToMain({
-      type: 'changed',
-      durationMs: 3,
-      answers: 0,
-      prepareMs: 1,
-      confirmedAt: 1,
-      fromCacheFile: true,
-      object: { ...changed, variants: [{ encoding: 'br', body: new SharedArrayBuffer(1), sha256: 'y' }] },
-    }),
-  );
+  assert.ok(isWorkerToMain({ type: 'unchanged', durationMs: 3, answers: 0, listPages: 0 }));
   assert.ok(isWorkerToMain({ type: 'failed', durationMs: 1, answers: 0, retrying: false, failure: { code: 'NoSuchKey', message: 'm', httpStatus: 404 } }));
 });
 
@@ -37,14 +22,20 @@ test('malformed messages are rejected', () => {
     null,
     'changed',
     { type: 'unchanged' },
-    { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { body: 'bytes' } },
-    { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { body: new ArrayBuffer(1) } },
-    { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { ...changed, sha256: undefined } },
-    { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { ...changed, lastModifiedStrong: undefined } },
-    { type: 'changed', durationMs: 1, answers: 0, prepareMs: 1, confirmedAt: 1, fromCacheFile: false, object: { ...changed, variants: [{ encoding: 'zstd', body: new SharedArrayBuffer(1), sha256: 'y' }] } },
+    { type: 'unchanged', durationMs: 1, answers: 0 },
+    { type: 'unchanged', durationMs: 1, answers: 0, listPages: 'two' },
+    changed([{ path: '', object: { body: 'bytes' } }]),
+    changed([{ path: '', object: { ...object, body: new ArrayBuffer(1) } }]),
+    changed([{ path: '', object: { ...object, sha256: undefined } }]),
+    changed([{ path: '', object: { ...object, lastModifiedStrong: undefined } }]),
+    changed([{ path: '', object: { ...object, variants: [{ encoding: 'zstd', body: new SharedArrayBuffer(1), sha256: 'y' }] } }]),
+    changed([{ path: 1, object }]),
+    changed([], [7]),
+    changed([], [], { listPages: -1 }),
+    changed({ path: '', object }),
+    { type: 'snapshot', ...report, changes: [], removed: [] },
     { type: 'failed', durationMs: 1, answers: 0, retrying: false, failure: { code: 1, message: 'm' } },
     { type: 'failed', durationMs: 1, answers: 0, failure: { code: 'X', message: 'm' } },
-    { type: 'unchanged', durationMs: 1 },
     { type: 'warning', code: 'X' },
     { type: 'other', durationMs: 1 },
   ]) {
