@@ -20,6 +20,7 @@ export const launch = parseShebang(readFileSync(new URL('../src/main.ts', import
 /** The environment the shebang gives the service (MALLOC_MMAP_THRESHOLD_: docs/memory.md). */
 export const runEnvironment: Readonly<Record<string, string>> = launch.environment;
 
-export function serviceArgs(args: readonly string[] = []): string[] {
-  return [...launch.nodeArgs, serviceEntry, ...args];
+/** `entry`: another build of the service (the bench compares two). */
+export function serviceArgs(args: readonly string[] = [], entry = serviceEntry): string[] {
+  return [...launch.nodeArgs, entry, ...args];
 }

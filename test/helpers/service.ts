@@ -37,6 +37,8 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** A command that runs node, such as `prlimit --nofile=100 --`. */
   wrapper?: string[];
+  /** Another build's dist/main.js (the bench's A/B); default: this checkout's. */
+  entry?: string;
 }
 
 /**
@@ -56,7 +58,7 @@ export async function spawnService(options: SpawnOptions = {}): Promise<ServiceP
     ...(options.wrapper ?? []),
     process.execPath,
     ...(options.nodeArgs ?? []),
-    ...serviceArgs(options.args),
+    ...serviceArgs(options.args, options.entry),
   ];
   const child = spawn(command!, commandArgs, {
     env,

@@ -5,7 +5,6 @@
 // then exit 1 with one error line, within 5 s of the failure. With HTTP_THREADS=2 every thread
 // drains; a SIGTERM during the drain does not turn the exit into 0.
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
@@ -13,7 +12,7 @@ import { requestsByThread, scrapeOnNewConnection } from '../helpers/metrics.ts';
 import { isListening } from '../helpers/net.ts';
 import { startService, type ServiceProcess } from '../helpers/service.ts';
 import { objectInStore } from '../helpers/serving.ts';
-import { bodyOf, slowReader, type SlowReader } from '../helpers/slow-reader.ts';
+import { bodyOf, rawSocket, slowReader, type RawSocket } from '../helpers/raw-http.ts';
 import type { TestStore } from '../helpers/store.ts';
 import { waitFor, withTimeout } from '../helpers/wait.ts';
 
@@ -30,40 +29,29 @@ const exitBoundMs = 5_000;
  */
 const answersNewConnection = (port: number) =>
   withTimeout(
-    new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      let answered = false;
-      socket.on('data', () => (answered = true));
-      socket.once('error', () => undefined);
-      socket.once('close', () => resolve(answered));
-      socket.write('GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n');
-    }),
+    rawSocket(port, 'GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n').closed.then((received) => received.byteLength > 0),
     5_000,
     'a new connection to be refused or closed',
   );
 
-async function startSlowReaders(service: ServiceProcess, count: number): Promise<SlowReader[]> {
+async function startRawSockets(service: ServiceProcess, count: number): Promise<RawSocket[]> {
   const readers = Array.from({ length: count }, () => slowReader(service.port));
   await waitFor('every slow reader to receive its first bytes', () => readers.every((reader) => reader.received().length > 0));
   return readers;
 }
 
 interface Drain {
-  readers: SlowReader[];
+  readers: RawSocket[];
   /** An idle keep-alive connection: closed by the service at the failure. */
   idleClosed: Promise<void>;
 }
 
 async function prepareDrain(service: ServiceProcess, readerCount = 3): Promise<Drain> {
   // One request answered on a keep-alive connection, which then sits idle.
-  const idle = connect(service.port, '127.0.0.1');
-  let answered = '';
-  idle.setEncoding('utf8').on('data', (chunk: string) => (answered += chunk));
-  idle.on('error', () => undefined);
-  const idleClosed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
-  idle.write('GET /-/healthz HTTP/1.1\r\nHost: test\r\n\r\n');
-  await waitFor('the keep-alive answer', () => answered.endsWith('ok\n'));
-  return { readers: await startSlowReaders(service, readerCount), idleClosed };
+  const idle = rawSocket(service.port, 'GET /-/healthz HTTP/1.1\r\nHost: test\r\n\r\n');
+  const idleClosed = idle.closed.then(() => undefined);
+  await waitFor('the keep-alive answer', () => idle.received().toString().endsWith('ok\n'));
+  return { readers: await startRawSockets(service, readerCount), idleClosed };
 }
 
 /** What the failure (which `fail` brings about) must lead to, timed from its error line. */
@@ -75,7 +63,7 @@ async function assertDrainedThenExit1(service: ServiceProcess, drain: Drain, fai
   assert.not.ok(await answersNewConnection(service.port), 'a request on a new connection was answered after the failure');
   await withTimeout(drain.idleClosed, 1_000, 'the idle keep-alive connection to be closed');
   for (const reader of drain.readers) reader.socket.resume();
-  const responses = await Promise.all(drain.readers.map((reader) => withTimeout(reader.ended, 4_000, 'a slow reader to get its response')));
+  const responses = await Promise.all(drain.readers.map((reader) => withTimeout(reader.closed, 4_000, 'a slow reader to get its response')));
   for (const response of responses) {
     const body = bodyOf(response);
     assert.is(body.byteLength, object.byteLength, 'a response in flight was cut short');
@@ -167,10 +155,10 @@ test('HTTP_THREADS=2: every thread drains its responses in flight, then exit 1',
       const answeredScrapes = scrapes++;
       return counts.map((count, thread) => count - before[thread]! - answeredScrapes);
     };
-    drain.readers.push(...(await startSlowReaders(service, 6)));
+    drain.readers.push(...(await startRawSockets(service, 6)));
     let least = await leastReadersByThread();
     while (least.some((readers) => readers < 1) && drain.readers.length < 40) {
-      drain.readers.push(...(await startSlowReaders(service, 4)));
+      drain.readers.push(...(await startRawSockets(service, 4)));
       least = await leastReadersByThread();
     }
     assert.ok(
@@ -188,13 +176,13 @@ test('a SIGTERM during the drain: the drain goes on, the exit stays 1', async ()
   const service = await startService({ env: { ...env, ...timing } });
   const { stop, restore } = outage(store, env.S3_ENDPOINT!);
   try {
-    const [reader] = await startSlowReaders(service, 1);
+    const [reader] = await startRawSockets(service, 1);
     await stop();
     await service.waitForLog('the failure line', (line) => line.level === 'error', 30_000);
     service.signal('SIGTERM');
     await service.waitForLog('the signal joining the drain', (line) => /already stopping after a failure/.test(line.msg));
     reader!.socket.resume();
-    const body = bodyOf(await withTimeout(reader!.ended, 4_000, 'the slow reader to get its response'));
+    const body = bodyOf(await withTimeout(reader!.closed, 4_000, 'the slow reader to get its response'));
     assert.ok(body.equals(object), 'the response in flight was cut');
     const exit = await service.waitForExit(exitBoundMs);
     assert.is(exit.code, 1, service.stderr());

@@ -1,14 +1,13 @@
 // SIGTERM and SIGINT at any moment stop the process within 5 s with exit code 0: responses in
 // flight are completed, idle and half-sent connections closed, a fetch in flight cancelled.
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent, request } from 'undici';
 import { byMessage, spawnService, startService, type Exit, type ServiceProcess } from '../helpers/service.ts';
 import { objectInStore, serviceWithObject } from '../helpers/serving.ts';
 import { testStore } from '../helpers/store.ts';
-import { bodyOf, slowReader } from '../helpers/slow-reader.ts';
+import { bodyOf, rawSocket, slowReader } from '../helpers/raw-http.ts';
 import { startStoreProxy } from '../helpers/store-proxy.ts';
 import { processExists } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -71,10 +70,8 @@ test('SIGTERM with idle keep-alive connections open: they are closed, exit 0 at 
 
 test('SIGTERM with a client holding a half-sent request: exit 0 without waiting for it', async () => {
   const service = await serviceWithObject('slowloris');
-  const socket = connect(service.port, '127.0.0.1');
-  socket.on('error', () => {});
+  const { socket } = rawSocket(service.port, 'GET / HTTP/1.1\r\nHost: test\r\n'); // the blank line never comes
   try {
-    socket.write('GET / HTTP/1.1\r\nHost: test\r\n'); // the blank line never comes
     await waitFor('the half-sent request to reach the service', () => socket.bytesWritten > 0 && !socket.pending);
     service.signal('SIGTERM');
     await assertStoppedGracefully(service, await service.waitForExit());
@@ -93,7 +90,7 @@ test('SIGTERM while a slow reader downloads 32 MiB: the download completes, then
     await service.waitForLog('"stopping"', byMessage('stopping'));
     await new Promise((resolve) => setTimeout(resolve, 300)); // a slow reader, not a wait for an event
     download.socket.resume();
-    const body = bodyOf(await download.ended);
+    const body = bodyOf(await download.closed);
     assert.is(body.byteLength, object.byteLength, 'the download was cut short');
     assert.ok(body.equals(object));
     await assertStoppedGracefully(service, await service.waitForExit());

@@ -14,11 +14,8 @@ import { byMessage, spawnService, startService } from '../helpers/service.ts';
 import { objectInStore, serviceWithObject } from '../helpers/serving.ts';
 import { startStoreProxy } from '../helpers/store-proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { get } from '../helpers/http.ts';
 
-async function get(url: string, headers: Record<string, string> = {}) {
-  const response = await request(url, { headers });
-  return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
-}
 
 function metricValue(metrics: string, name: string): number {
   const value = sampleOf(metrics, name);
@@ -40,7 +37,7 @@ test('liveness and readiness answer 200 while serving; metrics speak Prometheus'
     const metrics = await get(`${service.url}/-/metrics`);
     assert.is(metrics.status, 200);
     assert.match(String(metrics.headers['content-type']), /^text\/plain; version=0.0.4/);
-    const text = metrics.body;
+    const text = metrics.text;
     const unchanged = metricValue(text, 's3_object_cache_refresh_unchanged_total');
     assert.ok(unchanged >= 1);
     assert.is(metricValue(text, 's3_object_cache_refresh_successes_total'), unchanged + 1); // + the first fetch
@@ -70,7 +67,7 @@ test('the prefix is configurable, and the endpoints can be turned off', async ()
     assert.is((await get(`${custom.url}/-/healthz`)).status, 404);
     assert.is((await get(`${off.url}/-/healthz`)).status, 404);
     assert.is((await get(`${off.url}/-/metrics`)).status, 404);
-    assert.is((await get(`${off.url}/`)).body, 'x');
+    assert.is((await get(`${off.url}/`)).text, 'x');
   } finally {
     await Promise.all([custom.kill(), off.kill()]);
   }
@@ -83,10 +80,10 @@ test('readiness turns 503 as soon as a stop begins, while DRAIN_DELAY keeps serv
   await service.waitForLog('"stopping"', byMessage('stopping'));
   const readiness = await get(`${service.url}/-/readyz`);
   assert.is(readiness.status, 503);
-  assert.is(readiness.body, 'stopping\n');
+  assert.is(readiness.text, 'stopping\n');
   assert.is(readiness.headers.connection, 'close');
   const object = await get(`${service.url}/`);
-  assert.is(object.body, 'draining');
+  assert.is(object.text, 'draining');
   assert.is((await get(`${service.url}/-/healthz`)).status, 200);
   const exit = await service.waitForExit();
   assert.is(exit.code, 0);
@@ -124,7 +121,7 @@ test('SIGHUP refreshes at once, without waiting for the schedule', async () => {
     service.signal('SIGHUP');
     const changed = await service.waitForLog('"object changed"', byMessage('object changed'), 5_000);
     assert.is(changed.etag, etag);
-    assert.is((await get(`${service.url}/`)).body, 'after');
+    assert.is((await get(`${service.url}/`)).text, 'after');
     assert.ok(service.logs.some(byMessage('SIGHUP: refreshing now')));
   } finally {
     await service.kill();
@@ -161,7 +158,7 @@ test('with OPS_PORT the operations endpoints answer only there; the public port 
       assert.is((await get(`${service.url}${path}`)).status, 404, `public ${path}`);
       assert.is((await get(`${ops}${path}`)).status, 200, `ops ${path}`);
     }
-    assert.is((await get(`${service.url}/`)).body, 'public bytes');
+    assert.is((await get(`${service.url}/`)).text, 'public bytes');
     assert.is((await get(`${ops}/`)).status, 404, 'the object on the ops port');
     const listening = service.logs.find(byMessage('listening'))!;
     assert.is((listening.opsAddress as { port: number }).port, opsPort);
@@ -173,10 +170,10 @@ test('with OPS_PORT the operations endpoints answer only there; the public port 
 test('the event-loop delay is a summary no scrape resets', async () => {
   const service = await serviceWithObject('x');
   try {
-    const first = (await get(`${service.url}/-/metrics`)).body;
+    const first = (await get(`${service.url}/-/metrics`)).text;
     assert.match(first, /^# TYPE s3_object_cache_event_loop_delay_seconds summary$/m);
     await new Promise((resolve) => setTimeout(resolve, 200)); // more samples, 10 ms apart
-    const second = (await get(`${service.url}/-/metrics`)).body;
+    const second = (await get(`${service.url}/-/metrics`)).text;
     const count = (text: string) => metricValue(text, 's3_object_cache_event_loop_delay_seconds_count');
     assert.ok(count(second) > count(first), `count went from ${count(first)} to ${count(second)}: reset by the scrape`);
     assert.ok(metricValue(second, 's3_object_cache_event_loop_delay_seconds_sum') >= 0);

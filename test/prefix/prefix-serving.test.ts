@@ -7,15 +7,12 @@ import { createHash } from 'node:crypto';
 import { brotliDecompressSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Client, request } from 'undici';
+import { Client } from 'undici';
 import { rawRequest } from '../helpers/raw-http.ts';
 import { startService, spawnService, type ServiceProcess } from '../helpers/service.ts';
 import { siteInStore, type SiteFile } from '../helpers/site.ts';
+import { get } from '../helpers/http.ts';
 
-async function get(url: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET') {
-  const response = await request(url, { method, headers });
-  return { status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
-}
 
 /** Characters that keys hold and paths must carry: reserved, unreserved, and beyond ASCII. */
 const awkward = [' ', '+', '%', ';', '=', '&', ',', '@', '$', '!', "'", '(', ')', '#', '?', '[', ']', '~', 'é', '日本語', '😀', '%20'];

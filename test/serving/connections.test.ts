@@ -1,6 +1,6 @@
 // Connections the operator does not control: a slowloris client, idle keep-alive connections, and
 // a flood of connections past the open-file limit.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
@@ -8,12 +8,12 @@ import { byMessage } from '../helpers/service.ts';
 import { serviceWithObject } from '../helpers/serving.ts';
 import { programMissing, testUnless } from '../helpers/skips.ts';
 import { waitFor, withTimeout } from '../helpers/wait.ts';
+import { rawSocket } from '../helpers/raw-http.ts';
 
-function openSocket(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => resolve(socket));
-    socket.once('error', reject);
-  });
+async function openSocket(port: number): Promise<Socket> {
+  const { socket, connected } = rawSocket(port);
+  await connected;
+  return socket;
 }
 
 const closed = (socket: Socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()));

@@ -2,23 +2,19 @@
 // (video seeking, resumed downloads), If-Modified-Since, and precomputed compression with one
 // ETag and one Repr-Digest per representation. Every byte received is checked.
 import { createHash } from 'node:crypto';
-import { connect } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { request } from 'undici';
 import { byMessage, startService, type ServiceProcess } from '../helpers/service.ts';
 import { objectInStore } from '../helpers/serving.ts';
 import { putObject } from '../helpers/store.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { get } from '../helpers/http.ts';
+import { rawRequest } from '../helpers/raw-http.ts';
 
 const text = Buffer.from(Array.from({ length: 3000 }, (_, line) => `line ${line}: compressible text, again and again\n`).join(''));
 const sha256 = (bytes: Buffer) => `sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`;
 
-async function get(url: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET') {
-  const response = await request(url, { method, headers });
-  return { status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
-}
 
 let shared: { service: ServiceProcess; etag: string } | undefined;
 /** One service for the read-only tests of this file: a text object with br and gzip variants. */
@@ -32,15 +28,9 @@ async function textService() {
 
 test('the absolute form of the request target is served like /', async () => {
   const { service } = await textService();
-  const socket = connect(service.port, '127.0.0.1');
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const closed = new Promise((resolve) => socket.once('close', resolve));
-  socket.write(`GET http://127.0.0.1:${service.port}/ HTTP/1.1\r\nHost: 127.0.0.1:${service.port}\r\nConnection: close\r\n\r\n`);
-  await closed;
-  const response = Buffer.concat(chunks);
-  assert.match(response.subarray(0, 20).toString(), /^HTTP\/1\.1 200 OK/);
-  assert.ok(response.subarray(response.indexOf('\r\n\r\n') + 4).equals(text), 'the body is not the object');
+  const answer = await rawRequest(service.port, `http://127.0.0.1:${service.port}/`);
+  assert.is(answer.status, 200);
+  assert.ok(answer.body.equals(text), 'the body is not the object');
 });
 
 test('the start log says which integrity check is in force and which encodings were prepared', async () => {
@@ -226,7 +216,7 @@ test('no variants for small objects, binary types or COMPRESSION=off: no Content
   }
 });
 
-test('last: the shared service stops', async () => {
+test.after(async () => {
   await shared?.service.kill();
 });
 

@@ -1,7 +1,6 @@
 // The HTTP layer in-process, in milliseconds: routing, conditional requests and the graceful close
 // of connections, on port 0 with a cached object, beside the black-box suite that runs the real
 // service. Each test starts its own server and closes it in `finally`.
-import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent, request } from 'undici';
@@ -12,6 +11,7 @@ import { ServiceMetrics } from '../../../src/main/metrics.ts';
 import { nextSnapshot } from '../../../src/http/snapshot.ts';
 import { objectPath } from '../../../src/protocol.ts';
 import { fetchedObject } from '../../helpers/fetched-object.ts';
+import { rawSocket } from '../../helpers/raw-http.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
 const { snapshot } = nextSnapshot(
@@ -82,18 +82,17 @@ test('If-None-Match: a match (weak, in a list, or *) is 304 with the validators;
 
 test('416 carries Content-Length, so an HTTP/1.0 keep-alive connection stays open for the next request', async () => {
   const { http, port } = await listen();
-  const socket = connect(port, '127.0.0.1');
-  let received = '';
-  socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+  const { socket, received: receivedBytes } = rawSocket(port);
+  const received = () => receivedBytes().toString();
   const ask = (head: string) => socket.write(`GET / HTTP/1.0\r\nConnection: keep-alive\r\n${head}\r\n`);
   try {
     ask('Range: bytes=100-\r\n');
-    await waitFor('the 416', () => received.includes('Range Not Satisfiable\n'));
-    assert.match(received, /^HTTP\/1\.1 416 /);
-    assert.match(received, /\r\nContent-Length: 22\r\n/i);
-    assert.match(received, /\r\nConnection: keep-alive\r\n/i);
+    await waitFor('the 416', () => received().includes('Range Not Satisfiable\n'));
+    assert.match(received(), /^HTTP\/1\.1 416 /);
+    assert.match(received(), /\r\nContent-Length: 22\r\n/i);
+    assert.match(received(), /\r\nConnection: keep-alive\r\n/i);
     ask('');
-    await waitFor('the 200 on the same connection', () => received.endsWith('cached bytes'));
+    await waitFor('the 200 on the same connection', () => received().endsWith('cached bytes'));
   } finally {
     socket.destroy();
     await http.close();
@@ -152,18 +151,14 @@ test('close() ends at once with only an idle keep-alive connection open', async 
 
 test('close() also closes a connection that has sent no request: it cannot hold the stop', async () => {
   const { http, port } = await listen();
-  const socket = connect(port, '127.0.0.1');
-  let received = '';
-  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-  socket.on('error', () => undefined);
-  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const { socket, received, closed: ended, connected } = rawSocket(port);
   try {
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    await connected;
     await new Promise((resolve) => setImmediate(resolve)); // the server has accepted it
     const startedAt = performance.now();
     await Promise.all([http.close(), ended]);
     assert.ok(performance.now() - startedAt < 500, 'close waited on a silent connection');
-    assert.is(received, '');
+    assert.is(received().byteLength, 0);
   } finally {
     socket.destroy();
   }
