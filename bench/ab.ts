@@ -21,6 +21,7 @@ const other = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
 if (other === undefined) throw new Error('usage: npm run bench:ab -- DIR   (DIR: another checkout, built)');
 const builds = { this: serviceEntry, other: join(resolve(other), 'dist/main.js') };
 const commitOf = (entry: string) => execFileSync('git', ['-C', resolve(entry, '../..'), 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+const commits = { this: commitOf(builds.this), other: commitOf(builds.other) };
 const pairs = quick ? 1 : 10;
 type Build = keyof typeof builds;
 
@@ -58,7 +59,7 @@ async function throughput(figure: string, start: (build: Build) => Promise<Servi
 }
 
 try {
-  console.error(`bench ab: this build (${commitOf(builds.this)}) against ${other} (${commitOf(builds.other)}), ${pairs} alternating pairs`);
+  console.error(`bench ab: this build (${commits.this}) against ${other} (${commits.other}), ${pairs} alternating pairs`);
   const small = await objectInStore('a small object, as the throughput figures serve it');
   const env = { ...small.env, LOG_LEVEL: 'info' };
 
@@ -107,7 +108,7 @@ try {
     return rss;
   }), 'MiB', 1);
   await stop();
-  console.log(`\n| figure | this (${commitOf(builds.this)}) | other (${commitOf(builds.other)}) | this / other |\n| --- | --- | --- | --- |\n${rows.join('\n')}`);
+  console.log(`\n| figure | this (${commits.this}) | other (${commits.other}) | this / other |\n| --- | --- | --- | --- |\n${rows.join('\n')}`);
 } finally {
   await cleanupAll();
 }

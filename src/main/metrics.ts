@@ -68,22 +68,22 @@ export class ServiceMetrics {
 
   private readonly attempts = new Counter({
     name: `${prefix}refresh_attempts_total`,
-    help: 'Fetches of the object from the store, including the first one at start-up.',
+    help: 'Refreshes of the snapshot from the store, including the first one at start-up.',
     registers: [this.registry],
   });
   private readonly successes = new Counter({
     name: `${prefix}refresh_successes_total`,
-    help: 'Fetches that succeeded, with new content or unchanged.',
+    help: 'Refreshes that succeeded, with a new snapshot or unchanged.',
     registers: [this.registry],
   });
   private readonly unchanged = new Counter({
     name: `${prefix}refresh_unchanged_total`,
-    help: 'Successful fetches the store answered 304 Not Modified (no body transferred).',
+    help: 'Successful refreshes that found nothing changed (a 304, or a listing like the snapshot held).',
     registers: [this.registry],
   });
   private readonly failures = new Counter({
     name: `${prefix}refresh_failures_total`,
-    help: 'Fetches that failed (by default the process exits right after the first one).',
+    help: 'Refreshes that failed (by default the process exits right after the first one).',
     registers: [this.registry],
   });
   private readonly listingPages = new Counter({
@@ -93,7 +93,7 @@ export class ServiceMetrics {
   });
   private readonly objectsFetched = new Counter({
     name: `${prefix}objects_fetched_total`,
-    help: 'Prefix mode: objects fetched because they were new or changed (unchanged ones cost no GET).',
+    help: 'Objects fetched because they were new or changed (unchanged ones cost no GET).',
     registers: [this.registry],
   });
   private readonly cacheFileWriteFailures = new Counter({
@@ -111,7 +111,7 @@ export class ServiceMetrics {
     // Gauges computed at scrape time, from state the service keeps anyway.
     const lastSuccess: Gauge = new Gauge({
       name: `${prefix}last_success_timestamp_seconds`,
-      help: 'Unix time of the last successful fetch.',
+      help: 'Unix time of the last successful refresh.',
       registers,
       collect: () => {
         if (this.lastSuccessAt !== undefined) lastSuccess.set(this.lastSuccessAt / 1000);
@@ -119,7 +119,7 @@ export class ServiceMetrics {
     });
     const age: Gauge = new Gauge({
       name: `${prefix}age_seconds`,
-      help: 'Seconds since the cached object was last confirmed current by the store.',
+      help: 'Seconds since the snapshot served was last confirmed current by the store.',
       registers,
       collect: () => {
         if (this.lastSuccessAt !== undefined) age.set((this.now() - this.lastSuccessAt) / 1000);
@@ -127,19 +127,19 @@ export class ServiceMetrics {
     });
     const stale: Gauge = new Gauge({
       name: `${prefix}stale`,
-      help: '1 while the last refresh failed and the last good object is served (STALE_IF_ERROR), else 0.',
+      help: '1 while the last refresh failed and the last good snapshot is served (STALE_IF_ERROR), else 0.',
       registers,
       collect: () => stale.set(this.stale ? 1 : 0),
     });
     const size: Gauge = new Gauge({
       name: `${prefix}object_size_bytes`,
-      help: 'Size of the cached object (prefix mode: of every object of the snapshot, bodies as stored).',
+      help: 'Bytes of the snapshot served, all its objects together (bodies as stored).',
       registers,
       collect: () => size.set(this.objectSize),
     });
     const objects: Gauge = new Gauge({
       name: `${prefix}snapshot_objects`,
-      help: 'Objects in the snapshot served (prefix mode; 1 for the one object).',
+      help: 'Objects in the snapshot served (1 in one-object mode).',
       registers,
       collect: () => objects.set(this.snapshotObjects),
     });
@@ -152,7 +152,7 @@ export class ServiceMetrics {
     });
     new Gauge({
       name: `${prefix}refresh_interval_seconds`,
-      help: 'REFRESH_INTERVAL: an object older than a few of these has missed refreshes.',
+      help: 'REFRESH_INTERVAL: a snapshot older than a few of these has missed refreshes.',
       registers,
     }).set(refreshIntervalMs / 1000);
     if (memoryLimitBytes !== undefined) {
@@ -188,27 +188,22 @@ export class ServiceMetrics {
     this.ownRequests.count(status);
   }
 
-  refreshChanged(objectSize: number): void {
-    this.attempts.inc();
-    this.successes.inc();
-    this.objectSize = objectSize;
-    this.snapshotObjects = 1;
-    this.lastSuccessAt = this.now();
-    this.stale = false;
-  }
-
-  /** Prefix mode: a refresh that swapped in a new snapshot. */
+  /** A refresh that swapped in a new snapshot. */
   snapshotChanged({ bytes, objects, fetched, listPages }: { bytes: number; objects: number; fetched: number; listPages: number }): void {
-    this.refreshChanged(bytes);
+    this.succeeded(listPages);
+    this.objectSize = bytes;
     this.snapshotObjects = objects;
     this.objectsFetched.inc(fetched);
-    this.listingPages.inc(listPages);
   }
 
-  refreshUnchanged(listPages = 0): void {
+  refreshUnchanged(listPages: number): void {
+    this.succeeded(listPages);
+    this.unchanged.inc();
+  }
+
+  private succeeded(listPages: number): void {
     this.attempts.inc();
     this.successes.inc();
-    this.unchanged.inc();
     this.listingPages.inc(listPages);
     this.lastSuccessAt = this.now();
     this.stale = false;
@@ -221,7 +216,7 @@ export class ServiceMetrics {
   }
 
   /** A copy read from CACHE_FILE at start-up: served stale, as old as the store's last word on it. */
-  servingCopyFromDisk(objectSize: number, confirmedAt: number, objects = 1): void {
+  servingCopyFromDisk(objectSize: number, confirmedAt: number, objects: number): void {
     this.objectSize = objectSize;
     this.snapshotObjects = objects;
     this.lastSuccessAt = confirmedAt;
