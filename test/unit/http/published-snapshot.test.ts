@@ -12,8 +12,8 @@ import { waitFor } from '../../helpers/wait.ts';
 
 const update = (generation: number): SnapshotUpdate => ({ generation, changes: [{ path: '', object: fetchedObject(`v${generation}`) }], removed: [] });
 
-/** A thread's side, and the main thread's two steps: post the update, then publish its generation. */
-function setUp() {
+/** A thread's side, holding generation 1, and the main thread's two steps: post the update, then publish its generation. */
+async function setUp() {
   const { port1: main, port2: thread } = new MessageChannel();
   const memory = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
   const published = new Int32Array(memory);
@@ -26,15 +26,15 @@ function setUp() {
     main.close();
     thread.close();
   };
+  post(1);
+  publish(1);
+  await waitFor('the first snapshot', () => held?.generation === 1);
   return { post, publish, served, generation: () => held?.generation ?? 0, close };
 }
 
 test('a published generation still waiting on the port is taken by the next request, before its message event', async () => {
-  const thread = setUp();
+  const thread = await setUp();
   try {
-    thread.post(1);
-    thread.publish(1);
-    await waitFor('the first snapshot', () => thread.generation() === 1);
     thread.post(2);
     thread.publish(2);
     // Synchronously after the publication: the port's message event has not run yet.
@@ -46,11 +46,8 @@ test('a published generation still waiting on the port is taken by the next requ
 });
 
 test('an update that arrives before its publication is held back until then', async () => {
-  const thread = setUp();
+  const thread = await setUp();
   try {
-    thread.post(1);
-    thread.publish(1);
-    await waitFor('the first snapshot', () => thread.generation() === 1);
     thread.post(2); // not published yet
     await sleep(20);
     assert.is(thread.served(), 'v1', 'answered from a generation the main thread had not published');
