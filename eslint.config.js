@@ -8,15 +8,21 @@ import tseslint from 'typescript-eslint';
  * A rule that forbids importing `groups`. Type-only imports stay allowed unless a group says
  * otherwise: they vanish at build, so they cost no thread anything.
  */
-const forbid = (groups) => ({
-  'no-restricted-imports': ['error', { patterns: groups.map((group) => ({ allowTypeImports: true, ...group })) }],
+const forbid = (groups, paths = []) => ({
+  'no-restricted-imports': ['error', { patterns: groups.map((group) => ({ allowTypeImports: true, ...group })), paths }],
 });
 
 /** What only the main and serving threads may load: the fetch worker's bundle must stay small. */
 const servingOnly = {
-  group: ['pino', 'prom-client', 'node:http', 'node:net', '**/main/*', '**/http/*'],
-  message: 'the fetch worker must not load the logger, metrics, node:http or serving code (see README, Design)',
+  group: ['pino', 'prom-client', '**/main/*', '**/http/*'],
+  message: 'the fetch worker must not load the logger, metrics, HTTP servers or serving code (docs/architecture.md)',
 };
+/** Servers, that is: the worker's client agents (the SDK loads node:http and node:https anyway) are its own. */
+const servers = ['node:http', 'node:https', 'node:net'].map((name) => ({
+  name,
+  importNames: ['createServer', 'Server', 'ServerResponse', 'IncomingMessage'],
+  message: servingOnly.message,
+}));
 /** What only the fetch worker may load. */
 const workerOnly = {
   group: ['@aws-sdk/*', '@smithy/*', '**/worker/*'],
@@ -61,7 +67,7 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  { files: ['src/fetch-worker.ts', 'src/worker/**', 'src/protocol.ts', 'src/shared/**'], rules: forbid([servingOnly, mainFolder]) },
+  { files: ['src/fetch-worker.ts', 'src/worker/**', 'src/protocol.ts', 'src/shared/**'], rules: forbid([servingOnly, mainFolder], servers) },
   { files: ['src/main/**'], rules: forbid([workerOnly]) },
   { files: ['src/http/**'], rules: forbid([workerOnly, mainOnly, mainFolder]) },
   { files: ['src/main.ts'], rules: forbid([workerOnly, loadedLater]) },

@@ -12,6 +12,10 @@
 #   scripts/ceph-rgw.sh gateway-pause DIR      SIGSTOP: connections accepted, never answered
 #   scripts/ceph-rgw.sh gateway-resume DIR
 #   scripts/ceph-rgw.sh gateway-ensure DIR     the gateway running and answering, whatever was done to it
+#   scripts/ceph-rgw.sh tls-gateway-start DIR PORT CERT KEY
+#                                              a second gateway on the same cluster, its own TLS listener
+#                                              on 127.0.0.1:PORT with that certificate (PEM files)
+#   scripts/ceph-rgw.sh tls-gateway-stop DIR
 #
 # The daemons run in sessions of their own (setsid), as daemons do: whoever started them (a
 # terminal, a test file) can end without taking them along; `stop` and `destroy` end them.
@@ -116,6 +120,22 @@ gateway_answers() {
 start_gateway() {
   start_daemon client.rgw.a radosgw -f -c "$(conf)" -n client.rgw.a
   wait_until "$boot_timeout" "the gateway to listen" gateway_answers
+}
+
+tls_gateway_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The beast frontend's own TLS listener, in a daemon of its own (its own key, data directory, log):
+# the plain gateway goes on as it is.
+start_tls_gateway() {
+  local port=$1 certificate=$2 private_key=$3
+  [[ -n $port && -f $certificate && -f $private_key ]] || die "usage: tls-gateway-start DIR PORT CERT KEY"
+  port_is_free "$port" || die "port $port is in use"
+  ceph_cli auth get-or-create client.rgw.tls mon 'allow rw' osd 'allow rwx' >"$dir/keyring.rgw.tls"
+  mkdir -p "$dir/rgw-tls"
+  start_daemon client.rgw.tls radosgw -f -c "$(conf)" -n client.rgw.tls --keyring "$dir/keyring.rgw.tls" \
+    --rgw-frontends "beast ssl_endpoint=127.0.0.1:$port ssl_certificate=$certificate ssl_private_key=$private_key" \
+    --rgw-data "$dir/rgw-tls" --log-file "$dir/log/client.rgw.tls.log"
+  wait_until "$boot_timeout" "the TLS gateway to listen" tls_gateway_answers "$port"
 }
 
 # Picks a block of free ports: monitor, twenty for the OSD's messengers, the gateway.
@@ -248,14 +268,14 @@ start() {
 }
 
 stop_all() {
-  for name in client.rgw.a ceph-osd ceph-mon; do stop_daemon "$name"; done
+  for name in client.rgw.tls client.rgw.a ceph-osd ceph-mon; do stop_daemon "$name"; done
 }
 
 # For destroy: the data goes with the directory, so nothing needs a graceful stop (each daemon
 # takes 1.5-2 s to end on SIGTERM).
 kill_all() {
   local pids=() name
-  for name in client.rgw.a ceph-osd ceph-mon; do
+  for name in client.rgw.tls client.rgw.a ceph-osd ceph-mon; do
     [[ -f $dir/run/$name.pid ]] && pids+=("$(<"$dir/run/$name.pid")")
   done
   ((${#pids[@]} > 0)) || return 0
@@ -291,5 +311,7 @@ case $command in
   gateway-pause) signal_daemon client.rgw.a STOP ;;
   gateway-resume) signal_daemon client.rgw.a CONT ;;
   gateway-ensure) ensure_gateway ;;
+  tls-gateway-start) start_tls_gateway "${3:-}" "${4:-}" "${5:-}" ;;
+  tls-gateway-stop) stop_daemon client.rgw.tls ;;
   *) die "unknown command $command" ;;
 esac

@@ -80,7 +80,8 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   ] = await loadServing();
   const logger = await createLogger(config.logLevel, config.logFormat);
   fate.useLogger(logger);
-  logger.info({ config: { ...config, refreshToken: config.refreshToken && '(set, not shown)' }, mallocTrim }, 'starting');
+  const shownConfig = { ...config, refreshToken: config.refreshToken && '(set, not shown)', storeProxy: config.storeProxy.shown };
+  logger.info({ config: shownConfig, mallocTrim }, 'starting');
 
   const metrics = new ServiceMetrics({ servingThreads: config.httpThreads, refreshIntervalMs: config.refreshIntervalMs });
   const lifecycle = { stopping: false };

@@ -15,6 +15,10 @@ export interface FetchJob {
   /** Undefined: AWS S3. */
   endpoint: string | undefined;
   forcePathStyle: boolean;
+  /** The proxy to the store, with its credentials (never shown); undefined: none (src/main/store-route.ts). */
+  proxy: string | undefined;
+  /** AWS_CA_BUNDLE: a PEM file of CAs trusted besides the default ones (NODE_EXTRA_CA_CERTS among them). */
+  caBundle: string | undefined;
   /** Undefined: the SDK's chain decides. */
   region: string | undefined;
   refreshIntervalMs: number;

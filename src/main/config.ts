@@ -2,6 +2,7 @@
 // matching command-line flag (PORT <-> --port); a flag wins over the environment. Each setting's
 // parser gives its field's type, so the table below is the only place a type is stated.
 import { constants as bufferConstants } from 'node:buffer';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   ValueError,
@@ -18,6 +19,7 @@ import { encodings, type Encoding } from '../protocol.ts';
 import { cpuBudget } from './cgroup-limits.ts';
 import { ExitCode, exitCodeMeanings } from './exit-codes.ts';
 import { softOpenFileLimit } from './open-file-limit.ts';
+import { ProxySettingError, proxyFor, storeUrl, type ProxyChoice } from './store-route.ts';
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -108,6 +110,11 @@ const settings = {
     name: 'S3_FORCE_PATH_STYLE',
     description: 'path-style addressing (default: true when an endpoint is set)',
     parse: parseBoolean,
+  },
+  caBundle: {
+    name: 'AWS_CA_BUNDLE',
+    description: "a PEM file of certificate authorities the store's certificate may be signed by, besides the public ones",
+    parse: parsePemFile,
   },
   region: {
     name: 'AWS_REGION',
@@ -340,12 +347,47 @@ function parseSettings(flags: Record<string, string | boolean | undefined>, env:
   return { parsed, given };
 }
 
-/** Defaults that depend on other settings or on the machine (their help lines say so). */
-function derivedDefaults(parsed: Parsed) {
+/** A PEM file of CA certificates: readable, and holding at least one. */
+function parsePemFile(raw: string): string {
+  let text: string;
+  try {
+    text = readFileSync(raw, 'utf8');
+  } catch (error) {
+    throw new ValueError(`cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of a PEM file of CA certificates`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ValueError('it holds no PEM certificate (-----BEGIN CERTIFICATE-----); give a PEM file of CA certificates');
+  return raw;
+}
+
+/**
+ * Defaults that depend on other settings, the environment or the machine (their help lines say so),
+ * and how the store is reached (src/main/store-route.ts).
+ */
+function derivedDefaults(parsed: Parsed, env: NodeJS.ProcessEnv) {
   const { threads: httpThreads, reason: httpThreadsReason } = threadCount(parsed.httpThreads);
+  const forcePathStyle = parsed.forcePathStyle ?? parsed.endpoint !== undefined;
+  const region = parsed.region ?? (parsed.endpoint === undefined ? undefined : 'us-east-1');
+  let storeProxy: ProxyChoice;
+  try {
+    storeProxy = proxyFor(storeUrl({ ...parsed, forcePathStyle, region }), env);
+  } catch (error) {
+    if (error instanceof ProxySettingError) throw invalid(error.message);
+    throw error;
+  }
+  // Node reads it itself at start, in every thread; a file it cannot use it only warns about.
+  const nodeExtraCaCerts = env.NODE_EXTRA_CA_CERTS;
+  if (nodeExtraCaCerts !== undefined) {
+    try {
+      parsePemFile(nodeExtraCaCerts);
+    } catch (error) {
+      throw invalid(`NODE_EXTRA_CA_CERTS=${JSON.stringify(nodeExtraCaCerts)} is not accepted; ${(error as Error).message}`);
+    }
+  }
   return {
-    forcePathStyle: parsed.forcePathStyle ?? parsed.endpoint !== undefined,
-    region: parsed.region ?? (parsed.endpoint === undefined ? undefined : 'us-east-1'),
+    forcePathStyle,
+    region,
+    storeProxy,
+    nodeExtraCaCerts,
     /** HTTP_THREADS=auto resolved to a count; `httpThreadsReason` says how. */
     httpThreads,
     httpThreadsReason,
@@ -385,7 +427,7 @@ export function loadCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   const flags = parseFlags(argv);
   if (flags.help === true) return { command: 'help' };
   const { parsed, given } = parseSettings(flags, env);
-  const config: Config = { ...parsed, ...derivedDefaults(parsed) };
+  const config: Config = { ...parsed, ...derivedDefaults(parsed, env) };
   checkCombinations(config, given);
   return { command: flags.healthcheck === true ? 'healthcheck' : 'serve', config };
 }
@@ -426,6 +468,8 @@ export function helpText(): string {
     'Serves one S3 object over HTTP from an in-memory cache refreshed in the background.',
     'Each option is also read from the environment variable shown; an option wins.',
     'Credentials come from the AWS SDK chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...).',
+    'The store is reached through HTTPS_PROXY or HTTP_PROXY unless NO_PROXY lists it (lower case first, as curl);',
+    "its certificate may be signed by a CA in AWS_CA_BUNDLE or NODE_EXTRA_CA_CERTS besides the public ones.",
     '',
     ...rows,
     '  --help, -h',

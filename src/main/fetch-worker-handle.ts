@@ -12,6 +12,8 @@ export function fetchJobOf(config: Config): FetchJob {
     key: config.key,
     endpoint: config.endpoint,
     forcePathStyle: config.forcePathStyle,
+    proxy: config.storeProxy.proxy,
+    caBundle: config.caBundle,
     region: config.region,
     refreshIntervalMs: config.refreshIntervalMs,
     fetchTimeoutMs: config.fetchTimeoutMs,

@@ -1,6 +1,10 @@
 // Fetch worker. Reads objects from the store: one S3 client, conditional GETs, bounded time and
 // size.
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
+import { getCACertificates } from 'node:tls';
 import { GetObjectCommand, S3Client, type GetObjectCommandInput, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { DeserializeMiddleware } from '@smithy/types';
 import type { FetchJob, FetchedObject } from '../protocol.ts';
@@ -11,6 +15,19 @@ import { ObjectCorruptedError, ObjectTooLargeError, TruncatedBodyError, Unexpect
 export type StoreObject = Omit<FetchedObject, 'sha256' | 'variants' | 'lastModifiedStrong'>;
 
 export type FetchResult = { kind: 'changed'; object: StoreObject } | { kind: 'unchanged' };
+
+/**
+ * The connections' agents: through the proxy chosen at start or none, whatever else the environment
+ * says (node:http's own proxying: CONNECT for https, the absolute form for http, its credentials as
+ * Proxy-Authorization), trusting AWS_CA_BUNDLE besides the default CAs (NODE_EXTRA_CA_CERTS is
+ * among those). 50 sockets kept alive, as the SDK's own agents.
+ */
+function agentsFor(job: FetchJob): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+  const proxyEnv = job.proxy === undefined ? {} : { HTTP_PROXY: job.proxy, HTTPS_PROXY: job.proxy };
+  const ca = job.caBundle === undefined ? undefined : [...getCACertificates('default'), readFileSync(job.caBundle, 'utf8')];
+  const common = { keepAlive: true, maxSockets: 50, proxyEnv };
+  return { httpAgent: new HttpAgent(common), httpsAgent: new HttpsAgent({ ...common, ...(ca && { ca }) }) };
+}
 
 export function createS3Client(job: FetchJob): S3Client {
   return new S3Client({
@@ -28,6 +45,7 @@ export function createS3Client(job: FetchJob): S3Client {
       // socketTimeout bounds each silent gap while the body streams in.
       socketTimeout: job.fetchTimeoutMs,
       connectionTimeout: job.fetchTimeoutMs,
+      ...agentsFor(job),
     },
   });
 }

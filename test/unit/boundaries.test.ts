@@ -19,6 +19,7 @@ const forbidden: Array<[file: string, line: string, reason: RegExp]> = [
   ['src/fetch-worker.ts', "import { pino } from 'pino';", /fetch worker must not load the logger/],
   ['src/worker/refresh-loop.ts', "import { ServiceMetrics } from '../main/metrics.ts';", /fetch worker must not load/],
   ['src/worker/s3-object-source.ts', "import { createServer } from 'node:http';", /fetch worker must not load/],
+  ['src/worker/refresh-loop.ts', "import { Server } from 'node:net';", /fetch worker must not load/],
   ['src/worker/fetch-failure.ts', "import { send } from '../http/plain-responses.ts';", /fetch worker must not load/],
   ['src/http/request-handler.ts', "import { S3Client } from '@aws-sdk/client-s3';", /only the fetch worker talks to the store/],
   ['src/main/metrics.ts', "import { fetchObject } from '../worker/s3-object-source.ts';", /only the fetch worker/],

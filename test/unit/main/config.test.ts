@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError, helpText, loadCommand, reservedFileDescriptors, type Config } from '../../../src/main/config.ts';
@@ -146,6 +149,29 @@ test('bad values fail with one line naming the setting, the value and what is ac
       assert.match((error as Error).message, expected);
       assert.not.match((error as Error).message, /\n/);
     }
+  }
+});
+
+test('private networks: the proxy for the store and the extra CAs, checked at start with one line each', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'config-ca-'));
+  try {
+    const pem = join(directory, 'ca.pem');
+    writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const notPem = join(directory, 'ca.txt');
+    writeFileSync(notPem, 'not a certificate');
+    const endpoint = { S3_ENDPOINT: 'https://ceph.internal:7443' };
+    assert.is(load({ ...endpoint, AWS_CA_BUNDLE: pem }).caBundle, pem);
+    assert.is(load({ ...endpoint, NODE_EXTRA_CA_CERTS: pem }).nodeExtraCaCerts, pem);
+    assert.equal(load({ ...endpoint, HTTPS_PROXY: 'http://u:p@proxy:3128' }).storeProxy, { proxy: 'http://u:p@proxy:3128/', shown: 'proxy:3128 (HTTPS_PROXY)' });
+    assert.is(load({ ...endpoint, HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: '.internal' }).storeProxy.proxy, undefined);
+    const fails = (env: Record<string, string>, message: RegExp) =>
+      assert.throws(() => load({ ...endpoint, ...env }), (error: Error) => error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'));
+    fails({ AWS_CA_BUNDLE: join(directory, 'missing.pem') }, /AWS_CA_BUNDLE=".*missing\.pem" is not accepted; cannot read it \(ENOENT\); give the path of a PEM file/);
+    fails({ AWS_CA_BUNDLE: notPem }, /AWS_CA_BUNDLE=.* is not accepted; it holds no PEM certificate/);
+    fails({ NODE_EXTRA_CA_CERTS: notPem }, /NODE_EXTRA_CA_CERTS=.* is not accepted; it holds no PEM certificate/);
+    fails({ HTTPS_PROXY: 'http://user:secret@[' }, /^invalid configuration: HTTPS_PROXY is not a URL/);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
   }
 });
 
