@@ -2,6 +2,7 @@
 // byte of version n is n % 256) while the service refreshes, and readers that check each body is
 // one whole version.
 import * as assert from 'uvu/assert';
+import type { Client } from 'minio';
 import { request, type Dispatcher } from 'undici';
 import { fixturesClient } from '../../scripts/fixtures-client.ts';
 import type { TestStore } from './store.ts';
@@ -19,14 +20,20 @@ export interface VersionWriter {
 export const versionOf = (version: number, size: number) => Buffer.alloc(size, version % 256);
 
 /**
- * A writer of `bucket`/object.txt. s3rver overwrites in place, so the store itself would serve torn
- * objects: it gets one request at a time through a proxy. A real store replaces objects atomically.
+ * Where the service reads and a test writes so that no read sees half a write: s3rver overwrites in
+ * place, so there every request goes through a proxy one at a time; a real store replaces objects
+ * atomically and is used as it is.
  */
-export async function versionWriter(store: TestStore, storeEndpoint: string, bucket: string, size: number): Promise<VersionWriter> {
+export async function untornStore(store: TestStore, storeEndpoint: string): Promise<{ endpoint: string; writer: Client }> {
   const proxy = store.replacesAtomically ? undefined : await startStoreProxy(storeEndpoint);
   if (proxy) proxy.mode = 'serialise';
   const endpoint = proxy?.endpoint ?? storeEndpoint;
-  const writer = fixturesClient(endpoint, store.serviceEnv.AWS_ACCESS_KEY_ID!, store.serviceEnv.AWS_SECRET_ACCESS_KEY!);
+  return { endpoint, writer: fixturesClient(endpoint, store.serviceEnv.AWS_ACCESS_KEY_ID!, store.serviceEnv.AWS_SECRET_ACCESS_KEY!) };
+}
+
+/** A writer of `bucket`/object.txt, through `untornStore`. */
+export async function versionWriter(store: TestStore, storeEndpoint: string, bucket: string, size: number): Promise<VersionWriter> {
+  const { endpoint, writer } = await untornStore(store, storeEndpoint);
   let writing = false;
   let writes: Promise<void> | undefined;
   return {

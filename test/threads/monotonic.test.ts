@@ -4,14 +4,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
-import { fixturesClient } from '../../scripts/fixtures-client.ts';
 import { requestsByThread, scrapeOnNewConnection } from '../helpers/metrics.ts';
 import { startService } from '../helpers/service.ts';
 import { objectInStore } from '../helpers/serving.ts';
 import { siteInStore } from '../helpers/site.ts';
 import type { TestStore } from '../helpers/store.ts';
-import { startStoreProxy } from '../helpers/store-proxy.ts';
-import { assertNeverOlderAfterNewer, readContinuously } from '../helpers/version-swaps.ts';
+import { assertNeverOlderAfterNewer, readContinuously, untornStore } from '../helpers/version-swaps.ts';
 
 const body = (version: number) => `${version}:`.padEnd(4096, '.');
 
@@ -21,10 +19,7 @@ const body = (version: number) => `${version}:`.padEnd(4096, '.');
  * torn), so its requests go one at a time through a proxy, which the service reads through too.
  */
 async function versionsEvery150Ms(store: TestStore, endpoint: string, bucket: string, key: string, serve: (endpoint: string) => Promise<{ url: string; kill(): Promise<void> }>) {
-  const proxy = store.replacesAtomically ? undefined : await startStoreProxy(endpoint);
-  if (proxy) proxy.mode = 'serialise';
-  const through = proxy?.endpoint ?? endpoint;
-  const writer = fixturesClient(through, store.serviceEnv.AWS_ACCESS_KEY_ID!, store.serviceEnv.AWS_SECRET_ACCESS_KEY!);
+  const { endpoint: through, writer } = await untornStore(store, endpoint);
   const service = await serve(through);
   const readers = readContinuously(12, async () => {
     const response = await request(service.url, { reset: true }); // a new connection: either thread
