@@ -62,7 +62,8 @@ async function run(): Promise<ExitCode> {
 /** How request paths map to the snapshot's entries in this mode. */
 function snapshotPathsOf(config: Config, cacheControl: string): SnapshotPaths {
   if (config.prefix === undefined) return { mode: 'object' };
-  return { mode: 'prefix', indexDocument: config.indexDocument, notFoundDocument: config.notFoundDocument, cacheControl };
+  const { indexDocument, notFoundDocument, fallbackDocument } = config;
+  return { mode: 'prefix', indexDocument, notFoundDocument, fallbackDocument, cacheControl };
 }
 
 /** Wiring: the fetch worker, the serving threads, the listeners and the stop, each in its own module. */

@@ -33,6 +33,8 @@ export interface FetchJob {
   cacheFile: string | undefined;
   /** Prefix mode (S3_PREFIX; '' is the whole bucket): every object under it, as one snapshot. Undefined: `key` alone. */
   prefix: string | undefined;
+  /** Prefix mode: a key relative to the prefix that every snapshot must hold (FALLBACK_DOCUMENT). */
+  fallbackDocument: string | undefined;
   /** Prefix mode: a key relative to the prefix whose change alone makes a refresh list the prefix. */
   snapshotMarker: string | undefined;
   maxObjects: number;
@@ -71,6 +73,11 @@ export interface FetchedObject {
   contentType: string | undefined;
   /** The object's own Cache-Control metadata, served instead of the interval's (one-object mode drops it). */
   cacheControl: string | undefined;
+  /**
+   * x-amz-website-redirect-location, checked by the worker (a path on this site or an http(s) URL):
+   * the object is answered 301 to it, with no body.
+   */
+  redirectLocation: string | undefined;
   /** How the body was proven to be what the store holds: `checksum SHA256`, `md5`, `none: ...`, `off`. */
   integrity: string;
 }
@@ -154,7 +161,8 @@ function isFetchedObject(value: unknown): boolean {
     isOptionalString(object.lastModified) &&
     typeof object.lastModifiedStrong === 'boolean' &&
     isOptionalString(object.contentType) &&
-    isOptionalString(object.cacheControl)
+    isOptionalString(object.cacheControl) &&
+    isOptionalString(object.redirectLocation)
   );
 }
 

@@ -47,6 +47,8 @@ export type SnapshotPaths =
       indexDocument: string | undefined;
       /** Relative to the prefix. */
       notFoundDocument: string | undefined;
+      /** Relative to the prefix: what a navigation to a path with no object and no folder index gets, with 200. */
+      fallbackDocument: string | undefined;
       /** Of the 301s: they are as current as the snapshot. */
       cacheControl: string;
     };

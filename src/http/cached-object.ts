@@ -62,6 +62,8 @@ export class Representation {
 }
 
 export interface CachedObject {
+  /** Where the object's redirect metadata points: the headers of its 301, which every request gets. */
+  readonly redirect: readonly string[] | undefined;
   /** The object's own bytes first, then the prepared encodings in order of preference. */
   readonly representations: readonly Representation[];
   readonly identity: Representation;
@@ -155,8 +157,10 @@ export function toCachedObject(fetched: FetchedObject, defaultCacheControl: stri
     return chosen;
   };
 
+  const location = servable('Location', fetched.redirectLocation);
   return {
     object: {
+      redirect: location === undefined ? undefined : ['Location', location, 'Content-Length', '0', 'Cache-Control', cacheControl],
       representations,
       identity,
       heldBytes: representations.reduce((sum, { body }) => sum + body.byteLength, 0),

@@ -1,5 +1,6 @@
-// Serving thread. GET and HEAD of the object: content negotiation, then the conditional requests
-// in RFC 9110 §13.2.2 order (If-None-Match, else If-Modified-Since), then Range with If-Range.
+// Serving thread. GET and HEAD of the object: its redirect where its metadata has one, else content
+// negotiation, then the conditional requests in RFC 9110 §13.2.2 order (If-None-Match, else
+// If-Modified-Since), then Range with If-Range.
 // Everything but the per-request range headers was computed when the version arrived.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { rangeNotSatisfiable, type CachedObject, type Representation } from './cached-object.ts';
@@ -68,6 +69,11 @@ function objectRequestHeaders(req: IncomingMessage): ObjectRequestHeaders {
 export function serveObject(object: CachedObject, req: IncomingMessage, res: ServerResponse): number {
   const method = req.method;
   if (method !== 'GET' && method !== 'HEAD') return send(res, methodNotAllowed);
+  if (object.redirect !== undefined) {
+    res.writeHead(301, object.redirect as string[]);
+    res.end();
+    return 301;
+  }
   const headers = objectRequestHeaders(req);
   const representation = object.select(headers.acceptEncoding);
 

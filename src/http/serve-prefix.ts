@@ -1,13 +1,15 @@
 // Serving thread. Requests in prefix mode (S3_PREFIX): the path, percent-decoded as UTF-8, is the
 // key relative to the prefix, looked up in the snapshot; only keys of the snapshot exist, so no
-// path (`..`, `%2e%2e`, `%2F`, `//`) reaches anything else. A path ending in `/` serves that
-// folder's INDEX_DOCUMENT; `/dir` with no object `dir` but a `dir/index.html` is redirected to
-// `/dir/` (301, query kept), as S3 website hosting and nginx do; unknown paths get 404, with
-// NOT_FOUND_DOCUMENT's bytes when there is one. Each object is answered as the one object is
-// (src/http/serve-object.ts): validators, ranges, compression, digests.
+// path (`..`, `%2e%2e`, `%2F`, `//`) reaches anything else. In this order: the exact object; a path
+// ending in `/` serves that folder's INDEX_DOCUMENT, and `/dir` with no object `dir` but a
+// `dir/index.html` is redirected to `/dir/` (301, query kept), as S3 website hosting and nginx do;
+// a navigation gets FALLBACK_DOCUMENT with 200 (a single-page app's shell), where set; anything
+// else 404, with NOT_FOUND_DOCUMENT's bytes when there is one, so a missing script stays a 404.
+// Each object is answered as the one object is (src/http/serve-object.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SnapshotPaths } from '../serving-protocol.ts';
 import type { CachedObject, Representation } from './cached-object.ts';
+import { isNavigation } from './negotiation.ts';
 import { methodNotAllowed, notFound, plainResponse, send } from './plain-responses.ts';
 import { serveObject } from './serve-object.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -34,7 +36,14 @@ function sendNotFoundDocument(document: CachedObject, req: IncomingMessage, res:
   return 404;
 }
 
-function sendNotFound(snapshot: Snapshot, options: PrefixPaths, req: IncomingMessage, res: ServerResponse): number {
+/** A path that names no object and no folder index: the fallback for a navigation, else 404. */
+function sendMissing(snapshot: Snapshot, options: PrefixPaths, req: IncomingMessage, res: ServerResponse): number {
+  if (options.fallbackDocument !== undefined) {
+    // The answer depends on these: a shared cache must not hand a script the shell, or a browser a 404.
+    res.setHeader('Vary', 'Sec-Fetch-Mode, Accept');
+    const fallback = snapshot.objects.get(options.fallbackDocument);
+    if (fallback !== undefined && isNavigation(req.headers['sec-fetch-mode'], req.headers.accept)) return serveObject(fallback, req, res);
+  }
   const document = options.notFoundDocument === undefined ? undefined : snapshot.objects.get(options.notFoundDocument);
   if (document === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return send(res, notFound);
   return sendNotFoundDocument(document, req, res);
@@ -54,7 +63,7 @@ export function servePrefix(snapshot: Snapshot, path: string, options: PrefixPat
   const { indexDocument } = options;
   if (key === '' || key.endsWith('/')) {
     const index = indexDocument === undefined ? undefined : snapshot.objects.get(key + indexDocument);
-    return index === undefined ? sendNotFound(snapshot, options, req, res) : serveObject(index, req, res);
+    return index === undefined ? sendMissing(snapshot, options, req, res) : serveObject(index, req, res);
   }
   const object = snapshot.objects.get(key);
   if (object !== undefined) return serveObject(object, req, res);
@@ -75,5 +84,5 @@ export function servePrefix(snapshot: Snapshot, path: string, options: PrefixPat
     res.end(req.method === 'HEAD' ? undefined : moved);
     return 301;
   }
-  return sendNotFound(snapshot, options, req, res);
+  return sendMissing(snapshot, options, req, res);
 }

@@ -73,6 +73,12 @@ const settings = {
     description: 'the key (relative to the prefix) whose bytes answer unknown paths, with status 404',
     parse: parseRelativeKey,
   },
+  fallbackDocument: {
+    mode: 'prefix',
+    name: 'FALLBACK_DOCUMENT',
+    description: 'the key (relative to the prefix) that answers, with 200, a navigation to a path with no object and no folder index (single-page apps)',
+    parse: parseRelativeKey,
+  },
   snapshotMarker: {
     mode: 'prefix',
     name: 'SNAPSHOT_MARKER',

@@ -24,6 +24,7 @@ export function fetchJobOf(config: Config): FetchJob {
     staleIfErrorMs: config.staleIfErrorMs,
     cacheFile: config.cacheFile,
     prefix: config.prefix,
+    fallbackDocument: config.fallbackDocument,
     snapshotMarker: config.snapshotMarker,
     maxObjects: config.maxObjects,
     maxTotalBytes: config.maxTotalBytes,

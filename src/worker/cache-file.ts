@@ -7,7 +7,7 @@
 //
 // The metadata holds the bucket, the key (one-object mode) or the prefix, a SHA-256 of the endpoint
 // (not the endpoint: it may carry a password), when it was stored and, for each entry in the order
-// of the bodies, its path, ETag, Last-Modified, Content-Type, Cache-Control, size and SHA-256. A
+// of the bodies, its path, ETag, Last-Modified, Content-Type, Cache-Control, redirect, size and SHA-256. A
 // reader checks all of it: a torn, corrupt or foreign file is never served. `digest` is the SHA-256
 // of the metadata line, which names every body by its digest: it says which snapshot a
 // confirmation is about.
@@ -28,6 +28,7 @@ interface StoredObject {
   lastModified: string | undefined;
   contentType: string | undefined;
   cacheControl: string | undefined;
+  redirectLocation?: string | undefined;
   size: number;
   sha256: string;
 }
@@ -73,6 +74,7 @@ export async function storeSnapshot(path: string, job: Identity, objects: readon
       lastModified: object.lastModified,
       contentType: object.contentType,
       cacheControl: object.cacheControl,
+      redirectLocation: object.redirectLocation,
       size: object.body.byteLength,
       sha256: object.sha256,
     })),
@@ -104,8 +106,8 @@ export async function readSnapshot(path: string, job: Identity): Promise<StoredS
     if (body.byteLength !== stored.size || sha256Of(body) !== stored.sha256) {
       throw new CacheFileError(`its body of ${stored.path || metadata.key} is truncated or corrupt`);
     }
-    const { etag, lastModified, contentType, cacheControl } = stored;
-    const object = { body: toSharedBytes(body), etag, lastModified, contentType, cacheControl, integrity: 'cache file (SHA-256 verified)' };
+    const { etag, lastModified, contentType, cacheControl, redirectLocation } = stored;
+    const object = { body: toSharedBytes(body), etag, lastModified, contentType, cacheControl, redirectLocation, integrity: 'cache file (SHA-256 verified)' };
     objects.push({ path: stored.path, object, sha256: stored.sha256 });
   }
   if (offset !== rest.byteLength) throw new CacheFileError(`it is ${rest.byteLength - offset} bytes longer than its objects`);

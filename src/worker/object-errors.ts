@@ -55,3 +55,13 @@ export class SnapshotChangedError extends ObjectError {
   readonly code = 'SnapshotChanged';
   readonly fix = 'nothing to do: the refresh is retried with back-off, and the snapshot held goes on being served, whole';
 }
+
+/** FALLBACK_DOCUMENT is not in the next snapshot: a site whose deep links would all be 404s is not swapped in. */
+export class FallbackDocumentMissingError extends ObjectError {
+  readonly code = 'FallbackDocumentMissing';
+  readonly fix: string;
+  constructor(key: string) {
+    super(`the next snapshot has no ${key}, which FALLBACK_DOCUMENT names`);
+    this.fix = 'upload it (with the rest of the deploy) or change FALLBACK_DOCUMENT';
+  }
+}

@@ -107,6 +107,7 @@ export async function fetchObject(
       lastModified: rawLastModified(),
       contentType: response.ContentType,
       cacheControl: response.CacheControl,
+      redirectLocation: response.WebsiteRedirectLocation,
       integrity: job.integrityCheck ? describeCheck(check) : 'off',
     },
   };

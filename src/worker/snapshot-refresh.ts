@@ -15,7 +15,7 @@ import { CacheFileError, confirmSnapshot, readSnapshot, storeSnapshot } from './
 import { StoreRequestFailed, type ChangeDiscovery } from './change-discovery.ts';
 import { describeFetchError } from './fetch-failure.ts';
 import { lastModifiedIsStrong } from './last-modified.ts';
-import { SnapshotChangedError } from './object-errors.ts';
+import { FallbackDocumentMissingError, SnapshotChangedError } from './object-errors.ts';
 import type { FetchOnce } from './refresh-loop.ts';
 import { encodedVariants, sha256Of } from './representations.ts';
 import type { StoreObject } from './s3-object-source.ts';
@@ -31,10 +31,19 @@ export function createSnapshotRefresh(context: WorkerContext, discovery: ChangeD
   /** Of the refresh in progress: the time spent on digests and compression, summed over its objects. */
   let preparedMs = 0;
 
+  /** A redirect the service can serve: a path on this site, or an absolute http(s) URL; anything else is warned about and left out. */
+  function servableRedirect(path: string, location: string | undefined): string | undefined {
+    if (location === undefined || /^\/(?!\/)/.test(location) || /^https?:\/\/[^\s/]/i.test(location)) return location;
+    const key = job.prefix === undefined ? job.key : job.prefix + path;
+    warn(context, 'RedirectIgnored', `s3://${job.bucket}/${key}: its x-amz-website-redirect-location ${JSON.stringify(location)} is neither a path on this site nor an http(s) URL; it is served as an object`);
+    return undefined;
+  }
+
   async function prepare(path: string, object: StoreObject, sha256 = sha256Of(new Uint8Array(object.body))): Promise<FetchedObject> {
     const startedAt = performance.now();
     const prepared = {
       ...object,
+      redirectLocation: servableRedirect(path, object.redirectLocation),
       sha256,
       // The version held before is the one whose date this one's is compared with.
       lastModifiedStrong: lastModifiedIsStrong(held.get(path), object.lastModified, sha256),
@@ -72,6 +81,13 @@ export function createSnapshotRefresh(context: WorkerContext, discovery: ChangeD
     }
   }
 
+  /** Throws (a failed refresh) when the next snapshot lacks FALLBACK_DOCUMENT. */
+  function refuseWithoutFallback(changes: readonly SnapshotChange[], removed: readonly string[]): void {
+    const fallback = job.fallbackDocument;
+    if (fallback === undefined || changes.some(({ path }) => path === fallback)) return;
+    if (!held.has(fallback) || removed.includes(fallback)) throw new FallbackDocumentMissingError(job.prefix + fallback);
+  }
+
   async function keepInCacheFile(changed: boolean, confirmedAt: number): Promise<void> {
     const path = job.cacheFile;
     if (path === undefined) return;
@@ -92,6 +108,7 @@ export function createSnapshotRefresh(context: WorkerContext, discovery: ChangeD
     preparedMs = 0;
     try {
       const discovered = await discovery.discover(held, prepare, signal);
+      if (discovered.kind === 'changed') refuseWithoutFallback(discovered.changes, discovered.removed);
       const confirmedAt = Date.now();
       const report = { durationMs: durationMs(), answers, listPages: discovered.listPages };
       if (discovered.kind === 'unchanged') post({ type: 'unchanged', ...report });

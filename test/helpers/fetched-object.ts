@@ -15,6 +15,7 @@ export function fetchedObject(content: string | Uint8Array, extra: Partial<Fetch
     lastModifiedStrong: true,
     contentType: 'text/plain',
     cacheControl: undefined,
+    redirectLocation: undefined,
     integrity: 'md5',
     ...extra,
   };

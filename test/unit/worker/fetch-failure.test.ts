@@ -20,6 +20,7 @@ const job: FetchJob = {
   staleIfErrorMs: 0,
   cacheFile: undefined,
   prefix: undefined,
+  fallbackDocument: undefined,
   snapshotMarker: undefined,
   maxObjects: 10_000,
   maxTotalBytes: 512 * 1024 * 1024,
