@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cpus, setPriority, totalmem } from 'node:os';
+import bcrypt from 'bcryptjs';
 import { request } from 'undici';
 import { cleanupAll, onCleanup, temporaryDirectory } from '../test/helpers/cleanup.ts';
 import { byMessage, spawnService, startService, type ServiceProcess } from '../test/helpers/service.ts';
@@ -518,11 +519,44 @@ async function threads(): Promise<void> {
   );
 }
 
+/**
+ * READ_AUTH_FILE with a valid Basic credential against the open case, alternating (wrk on core 1,
+ * 50 connections, HTTP_THREADS=1): what checking credentials costs a request once they are verified.
+ */
+async function readAccess(): Promise<void> {
+  if (!wrkAvailable()) {
+    record('read access', 'skipped: wrk not installed (apt-get install wrk)', 'n/a', undefined);
+    return;
+  }
+  const body = 'forty bytes of object, served from cache';
+  const { env } = await objectInStore(body, 'text/plain');
+  const file = join(temporaryDirectory('bench-read-access'), 'readers');
+  writeFileSync(file, `reader:${bcrypt.hashSync('bench password', 5)}\n`);
+  const authorization = `Authorization: Basic ${Buffer.from('reader:bench password').toString('base64')}`;
+  const open = await startService({ env: { ...env, LOG_LEVEL: 'info' } });
+  const guarded = await startService({ env: { ...env, LOG_LEVEL: 'info', READ_AUTH_FILE: file } });
+  const arms = { open: () => runWrk(`${open.url}/`, 50, throughputSeconds, '1', undefined, [authorization]), guarded: () => runWrk(`${guarded.url}/`, 50, throughputSeconds, '1', undefined, [authorization]) };
+  arms.open();
+  arms.guarded(); // warm-up, and the credential verified once
+  const ratios: number[] = [];
+  for (let pair = 0; pair < throughputPairs; pair++) {
+    const [first, second] = pair % 2 === 0 ? [arms.open, arms.guarded] : [arms.guarded, arms.open];
+    const a = first();
+    const b = second();
+    const [openRun, guardedRun] = pair % 2 === 0 ? [a, b] : [b, a];
+    ratios.push(guardedRun.requestsPerSecond / openRun.requestsPerSecond);
+  }
+  raw.readAccess = ratios;
+  const ratio = median(ratios);
+  record('req/s with READ_AUTH_FILE and a valid Basic credential / open, HTTP_THREADS=1, 50 connections', fmt(ratio), '>= 0.90', ratio >= 0.9);
+  await Promise.all([open.kill(), guarded.kill()]);
+}
+
 const started = performance.now();
 const store = await testStore();
 console.error(`bench: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`);
 try {
-  for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic, representations, threads, prefix })) {
+  for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic, representations, threads, readAccess, prefix })) {
     if (only.length > 0 && !only.some((wanted) => wanted === name || wanted.startsWith(`${name}:`))) continue;
     console.error(`bench: ${name}`);
     await scenario(store);

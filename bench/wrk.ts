@@ -16,10 +16,12 @@ export function wrkAvailable(): boolean {
 /**
  * `cpus`: the cores wrk may run on (taskset), so that its place is stated, not left to chance.
  * `pathsFile`: a file of paths, one a line, of which each request takes one at random (else `url`'s).
+ * `headers`: `Name: value` lines every request sends.
  */
-export function runWrk(url: string, connections: number, seconds: number, cpus: string, pathsFile?: string): WrkResult {
+export function runWrk(url: string, connections: number, seconds: number, cpus: string, pathsFile?: string, headers: string[] = []): WrkResult {
   const script = pathsFile === undefined ? [] : ['-s', randomPathsScript];
-  const output = execFileSync('taskset', ['-c', cpus, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...script, url], {
+  const headerArgs = headers.flatMap((header) => ['-H', header]);
+  const output = execFileSync('taskset', ['-c', cpus, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...script, ...headerArgs, url], {
     encoding: 'utf8',
     env: { ...process.env, ...(pathsFile === undefined ? {} : { BENCH_PATHS: pathsFile }) },
   });

@@ -12,7 +12,11 @@ import { fetchJobOf, startFetchWorker } from './main/fetch-worker-handle.ts';
 import { writeLogLine } from './main/output.ts';
 import { installProcessFate, type ProcessFate } from './main/process-fate.ts';
 import { RefreshRequests } from './main/refresh-requests.ts';
-import type { AccessLogEntry, SnapshotPaths } from './serving-protocol.ts';
+import type { AccessLogEntry, ReadCredentials, SnapshotPaths } from './serving-protocol.ts';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from './main/logger.ts';
+import type { ServiceMetrics } from './main/metrics.ts';
+import { ReadAccessFileError, readAccessFile } from './main/read-access.ts';
 
 // Built code runs dist/main.js beside dist/fetch-worker.js; source run with Node's type
 // stripping runs src/main.ts beside src/fetch-worker.ts. Both entries sit at the top.
@@ -66,8 +70,41 @@ function snapshotPathsOf(config: Config, cacheControl: string): SnapshotPaths {
   return { mode: 'prefix', indexDocument, notFoundDocument, fallbackDocument, cacheControl };
 }
 
+/**
+ * READ_AUTH_FILE in the main thread: its own check of each request (bcryptjs is loaded only here),
+ * and the file's reloads, which every serving thread gets too.
+ */
+async function startReadAccess(
+  config: Config,
+  credentials: ReadCredentials,
+  logger: Logger,
+  metrics: ServiceMetrics,
+  toThreads: (credentials: ReadCredentials) => void,
+) {
+  const [{ createReadAccess }, { manageReadAccess }] = await Promise.all([import('./http/read-access.ts'), import('./main/read-access.ts')]);
+  const access = createReadAccess(credentials, config.readAuthRealm);
+  const manager = manageReadAccess({
+    path: config.readAuthFile!,
+    logger,
+    metrics,
+    apply: (next) => {
+      access.use(next);
+      toThreads(next);
+    },
+  });
+  return { manager, check: { access, denied: (req: IncomingMessage) => manager.denied(1, [req.socket.remoteAddress ?? 'unknown']) } };
+}
+
 /** Wiring: the fetch worker, the serving threads, the listeners and the stop, each in its own module. */
 async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
+  let readCredentials: ReadCredentials | undefined;
+  try {
+    readCredentials = config.readAuthFile === undefined ? undefined : readAccessFile(config.readAuthFile);
+  } catch (error) {
+    if (!(error instanceof ReadAccessFileError)) throw error;
+    writeLogLine('fatal', `invalid configuration: READ_AUTH_FILE=${JSON.stringify(config.readAuthFile)} is not accepted; ${error.message}`);
+    return ExitCode.invalidConfig;
+  }
   const worker = startFetchWorker(workerFile, fetchJobOf(config));
   const [
     { createLogger },
@@ -86,7 +123,8 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
 
   const metrics = new ServiceMetrics({ servingThreads: config.httpThreads, refreshIntervalMs: config.refreshIntervalMs });
   const lifecycle = { stopping: false };
-  const cacheControl = cacheControlFor(config.refreshIntervalMs);
+  // Behind read credentials no shared cache may keep a copy to hand to others.
+  const cacheControl = cacheControlFor(config.refreshIntervalMs, readCredentials === undefined ? 'public' : 'private');
   const paths = snapshotPathsOf(config, cacheControl);
   const refreshRequests = new RefreshRequests();
   /** A fetch that starts after this call (joining one queued behind a fetch in flight). */
@@ -118,16 +156,19 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
             refreshToken: config.refreshToken,
             accessLog: accessLog !== undefined,
             requestCounters: metrics.requestCounters,
+            readAccess: readCredentials && { credentials: readCredentials, realm: config.readAuthRealm },
           }),
           paths,
           scrape,
           requestRefresh,
           accessLog: accessLog ?? (() => undefined),
+          readDenied: (count, addresses) => readAccess?.manager.denied(count, addresses),
           socketError: (message) => logger.warn({ port: config.port }, message),
           fault: (error) => fate.fault(error),
         })
       : undefined;
 
+  const readAccess = readCredentials && (await startReadAccess(config, readCredentials, logger, metrics, (credentials) => threads?.useReadCredentials(credentials)));
   const listeners = createListeners({
     config,
     logger,
@@ -140,6 +181,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
         count: (status) => metrics.countRequest(status),
         ops: role === 'ops' || opsOnPublicPort ? ops : undefined,
         accessLog,
+        readAccess: role === 'public' ? readAccess?.check : undefined,
       }),
   });
 
@@ -163,6 +205,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
 
   fate.onStop(async ({ drainDelay }) => {
     lifecycle.stopping = true; // readiness answers 503 from now on, in every thread
+    readAccess?.manager.stop();
     threads?.stopping();
     const workerStopped = worker.stop(workerStopGraceMs);
     if (drainDelay && listeners.opened && config.drainDelayMs > 0) await sleep(config.drainDelayMs);
@@ -171,6 +214,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   fate.onRefresh(() => {
     logger.info({ bucket: config.bucket, ...(config.prefix === undefined ? { key: config.key } : { prefix: config.prefix }) }, 'SIGHUP: refreshing now');
     requestRefresh(); // nobody waits for the outcome
+    readAccess?.manager.reload();
   });
 
   // Loaded, and nothing to serve until the worker has fetched the first snapshot (~70 ms more).

@@ -64,6 +64,15 @@ export interface SnapshotUpdate {
   removed: readonly string[];
 }
 
+/**
+ * READ_AUTH_FILE, parsed by the main thread and handed to every serving thread (at start and at
+ * each reload): bcrypt hashes by user name (Basic), and the SHA-256 of each bearer token (base64).
+ */
+export interface ReadCredentials {
+  users: ReadonlyArray<readonly [user: string, bcryptHash: string]>;
+  tokenDigests: readonly string[];
+}
+
 export interface ServingJob {
   /** Its row in the shared request counters (0 is the main thread's). */
   index: number;
@@ -74,6 +83,8 @@ export interface ServingJob {
   refreshToken: string | undefined;
   accessLog: boolean;
   requestCounters: SharedArrayBuffer;
+  /** READ_AUTH_FILE's credentials and READ_AUTH_REALM; undefined: open (no read access control). */
+  readAccess: { credentials: ReadCredentials; realm: string } | undefined;
   /** One Int32, set to 1 by the main thread at a stop signal: read per request, no message lag. */
   stoppingFlag: SharedArrayBuffer;
   /**
@@ -90,6 +101,8 @@ export type MainToServing =
   /** Close the listener, finish the responses in flight, then say `closed` and end. */
   | { type: 'close' }
   | { type: 'metrics'; id: number; contentType: string; text: string }
+  /** READ_AUTH_FILE reloaded: these credentials from now on. */
+  | { type: 'read-credentials'; credentials: ReadCredentials }
   | { type: 'refresh-outcome'; id: number; outcome: RefreshOutcome };
 
 export type ServingToMain =
@@ -101,4 +114,6 @@ export type ServingToMain =
   | { type: 'metrics'; id: number }
   /** POST /refresh landed here. */
   | { type: 'refresh'; id: number }
-  | { type: 'access'; entry: AccessLogEntry };
+  | { type: 'access'; entry: AccessLogEntry }
+  /** Requests this thread refused for want of valid credentials since its last report, by client address (sent at most once a second). */
+  | { type: 'read-denied'; denied: number; addresses: string[] };

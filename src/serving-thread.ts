@@ -16,6 +16,9 @@ import { RequestCounter } from './shared/request-counters.ts';
 if (parentPort === null) throw new Error('serving-thread must run as a worker thread');
 const port = parentPort;
 const job = workerData as ServingJob;
+// bcryptjs is loaded only where READ_AUTH_FILE asks for it; before the snapshot port listens, so
+// that the first snapshot cannot open the port before the server exists.
+const readAccess = job.readAccess && (await import('./http/read-access.ts')).createReadAccess(job.readAccess.credentials, job.readAccess.realm);
 const post = (message: ServingToMain): void => port.postMessage(message);
 const counter = new RequestCounter(job.requestCounters, job.index);
 const stoppingFlag = new Int32Array(job.stoppingFlag);
@@ -56,6 +59,18 @@ const requestRefresh = (): RefreshRequest => {
   return { outcome: new Promise((resolve) => refreshes.set(id, resolve)) };
 };
 
+// Refusals for want of read credentials, reported to the main thread at most once a second.
+let denied = 0;
+const deniedAddresses = new Set<string>();
+if (readAccess !== undefined) {
+  setInterval(() => {
+    if (denied === 0) return;
+    post({ type: 'read-denied', denied, addresses: [...deniedAddresses] });
+    denied = 0;
+    deniedAddresses.clear();
+  }, 1_000).unref();
+}
+
 const http = createHttpServer(
   createRequestHandler({
     // Requests arrive only once the first snapshot did.
@@ -71,6 +86,13 @@ const http = createHttpServer(
             refresh: job.refreshToken === undefined ? undefined : { token: job.refreshToken, request: requestRefresh },
           },
     accessLog: job.accessLog ? (entry) => post({ type: 'access', entry }) : undefined,
+    readAccess: readAccess && {
+      access: readAccess,
+      denied: (req) => {
+        denied++;
+        if (deniedAddresses.size < 100) deniedAddresses.add(req.socket.remoteAddress ?? 'unknown');
+      },
+    },
   }),
   {
     ...job.listen,
@@ -100,6 +122,9 @@ port.on('message', (message: MainToServing) => {
     case 'metrics':
       scrapes.get(message.id)?.({ contentType: message.contentType, text: message.text });
       scrapes.delete(message.id);
+      break;
+    case 'read-credentials':
+      readAccess?.use(message.credentials);
       break;
     case 'refresh-outcome':
       refreshes.get(message.id)?.(message.outcome);

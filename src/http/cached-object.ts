@@ -186,7 +186,7 @@ function httpDate(value: string | undefined): string | undefined {
   return Number.isNaN(time) ? undefined : new Date(time).toUTCString();
 }
 
-/** Cache-Control for a copy that is at most one refresh interval old. */
-export function cacheControlFor(refreshIntervalMs: number): string {
-  return `public, max-age=${Math.floor(refreshIntervalMs / 1000)}`;
+/** Cache-Control for a copy that is at most one refresh interval old; `private` where only some clients may read it. */
+export function cacheControlFor(refreshIntervalMs: number, audience: 'public' | 'private'): string {
+  return `${audience}, max-age=${Math.floor(refreshIntervalMs / 1000)}`;
 }

@@ -1,11 +1,13 @@
-// Serving thread. Routes a request: the operations endpoints under their prefix, else the
-// snapshot's entries (the one object at `/`, or in prefix mode the objects at their paths), 404
-// elsewhere; a listener may serve only one of the two. The operations endpoints win over an object
-// of the same path. This is the hot path: no allocation beyond what node:http needs, no logging at
-// info level.
+// Serving thread. Routes a request: the operations endpoints under their prefix, else (with read
+// credentials, where READ_AUTH_FILE asks for them) the snapshot's entries: the one object at `/`,
+// or in prefix mode the objects at their paths; 404 elsewhere. A listener may serve only one of
+// the two. The operations endpoints win over an object of the same path, and need no credentials
+// (readiness probes; the refresh endpoint has its own token). This is the hot path: no allocation
+// beyond what node:http needs, no logging at info level.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AccessLogEntry, SnapshotPaths } from '../serving-protocol.ts';
 import { createOpsEndpoints, type OpsEndpointsOptions } from './ops-endpoints.ts';
+import type { ReadAccess } from './read-access.ts';
 import { notFound, send } from './plain-responses.ts';
 import { objectPath } from '../protocol.ts';
 import { serveObject } from './serve-object.ts';
@@ -25,6 +27,8 @@ export interface RequestHandlerOptions {
   ops: Omit<OpsEndpointsOptions, 'count' | 'isReady'> | undefined;
   /** Every request, when LOG_LEVEL=debug; undefined costs nothing per request. */
   accessLog: ((entry: AccessLogEntry) => void) | undefined;
+  /** READ_AUTH_FILE: who may read the snapshot, and where refusals are reported; undefined: open, and no check at all. */
+  readAccess?: { access: ReadAccess; denied: (req: IncomingMessage) => void } | undefined;
 }
 
 /**
@@ -44,8 +48,16 @@ export function targetPath(url: string): string {
   return queryStart === -1 ? (start === 0 ? url : url.slice(start)) : url.slice(start, queryStart);
 }
 
+type Served = NonNullable<RequestHandlerOptions['snapshot']>;
+
+/** The snapshot's answer for `path`: the one object at `/`, or in prefix mode the object at its path. */
+function serveSnapshot({ holder, paths }: Served, path: string, req: IncomingMessage, res: ServerResponse): number {
+  if (paths.mode === 'prefix') return servePrefix(holder.current, path, paths, req, res);
+  return path === '/' ? serveObject(holder.current.objects.get(objectPath)!, req, res) : send(res, notFound);
+}
+
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
-  const { snapshot, lifecycle, count, accessLog } = options;
+  const { snapshot, lifecycle, count, accessLog, readAccess } = options;
   const opsPrefix = options.ops?.prefix;
   const ops = options.ops === undefined ? undefined : createOpsEndpoints({ ...options.ops, count, isReady: () => !lifecycle.stopping });
 
@@ -56,9 +68,17 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       return ops(path.slice(opsPrefix!.length), req, res);
     }
     if (snapshot === undefined || path[0] !== '/') return send(res, notFound);
-    const { paths } = snapshot;
-    if (paths.mode === 'prefix') return servePrefix(snapshot.holder.current, path, paths, req, res);
-    return path === '/' ? serveObject(snapshot.holder.current.objects.get(objectPath)!, req, res) : send(res, notFound);
+    if (readAccess === undefined) return serveSnapshot(snapshot, path, req, res);
+    const verdict = readAccess.access.allows(req);
+    if (verdict === true) return serveSnapshot(snapshot, path, req, res);
+    if (verdict === false) return refuse(req, res);
+    void verdict.then((allowed) => count(allowed ? serveSnapshot(snapshot, path, req, res) : refuse(req, res)));
+    return undefined;
+  };
+
+  const refuse = (req: IncomingMessage, res: ServerResponse): number => {
+    readAccess!.denied(req);
+    return send(res, readAccess!.access.refusal);
   };
 
   const handle: RequestListener = (req, res) => {

@@ -19,6 +19,7 @@ import { encodings, type Encoding } from '../protocol.ts';
 import { cpuBudget } from './cgroup-limits.ts';
 import { ExitCode, exitCodeMeanings } from './exit-codes.ts';
 import { softOpenFileLimit } from './open-file-limit.ts';
+import { ReadAccessFileError, readAccessFile } from './read-access.ts';
 import { ProxySettingError, proxyFor, storeUrl, type ProxyChoice } from './store-route.ts';
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -209,6 +210,17 @@ const settings = {
     parse: parseToken,
     secret: true,
   },
+  readAuthFile: {
+    name: 'READ_AUTH_FILE',
+    description: 'only clients with credentials from this file may read: htpasswd -B lines (Basic) and bearer tokens; reloaded on SIGHUP and when it changes',
+    parse: parseReadAuthFile,
+  },
+  readAuthRealm: {
+    name: 'READ_AUTH_REALM',
+    defaultValue: 's3-object-cache',
+    description: "the realm a browser's Basic prompt names",
+    parse: parseRealm,
+  },
   httpThreads: {
     name: 'HTTP_THREADS',
     defaultValue: '1',
@@ -351,6 +363,23 @@ function parseSettings(flags: Record<string, string | boolean | undefined>, env:
     }),
   ) as Parsed;
   return { parsed, given };
+}
+
+/** READ_AUTH_FILE: a file that reads and parses now (its path; the main thread reads it again to use it). */
+function parseReadAuthFile(raw: string): string {
+  try {
+    readAccessFile(raw);
+  } catch (error) {
+    if (error instanceof ReadAccessFileError) throw new ValueError(`${error.message}; see README, Read access`);
+    throw error;
+  }
+  return raw;
+}
+
+function parseRealm(raw: string): string {
+  const control = [...raw].some((character) => character.charCodeAt(0) < 0x20 || character.charCodeAt(0) === 0x7f);
+  if (raw.trim() === '' || /["\\]/.test(raw) || control) throw new ValueError('use a name without quotes, backslashes or control characters');
+  return raw;
 }
 
 /** A PEM file of CA certificates: readable, and holding at least one. */

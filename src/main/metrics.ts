@@ -96,6 +96,11 @@ export class ServiceMetrics {
     help: 'Objects fetched because they were new or changed (unchanged ones cost no GET).',
     registers: [this.registry],
   });
+  private readonly readAccessDenials = new Counter({
+    name: `${prefix}read_access_denied_total`,
+    help: 'Requests refused with 401 for want of valid read credentials (READ_AUTH_FILE).',
+    registers: [this.registry],
+  });
   private readonly cacheFileWriteFailures = new Counter({
     name: `${prefix}cache_file_write_failures_total`,
     help: 'Writes of CACHE_FILE that failed (disk full, permissions); the service goes on.',
@@ -221,6 +226,10 @@ export class ServiceMetrics {
     this.snapshotObjects = objects;
     this.lastSuccessAt = confirmedAt;
     this.stale = true;
+  }
+
+  readAccessDenied(count: number): void {
+    this.readAccessDenials.inc(count);
   }
 
   cacheFileWriteFailed(): void {

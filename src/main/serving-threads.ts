@@ -7,6 +7,7 @@ import type { MetricsText } from '../http/ops-endpoints.ts';
 import type {
   AccessLogEntry,
   MainToServing,
+  ReadCredentials,
   RefreshRequest,
   ServingJob,
   ServingToMain,
@@ -23,6 +24,8 @@ export interface ServingThreadsOptions {
   scrape: () => Promise<MetricsText>;
   requestRefresh: () => RefreshRequest;
   accessLog: (entry: AccessLogEntry) => void;
+  /** Requests a thread refused for want of read credentials, and from where. */
+  readDenied: (count: number, addresses: readonly string[]) => void;
   /** A thread's listening socket failed after it opened: a warning. */
   socketError: (message: string) => void;
   /** A thread died or said something it should not have: the process cannot go on as it is. */
@@ -35,6 +38,8 @@ export interface ServingThreads {
    * answers from an older one (the first one opens their ports).
    */
   publish(update: SnapshotUpdate): void;
+  /** READ_AUTH_FILE reloaded: every thread checks these credentials from now on. */
+  useReadCredentials(credentials: ReadCredentials): void;
   /** Resolves once each thread listens; rejects with the first that cannot. */
   readonly listening: Promise<void>;
   /** Readiness 503 and Connection: close from now on, in every thread. */
@@ -79,6 +84,9 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
             case 'access':
               options.accessLog(message.entry);
               break;
+            case 'read-denied':
+              options.readDenied(message.denied, message.addresses);
+              break;
           }
         });
       }),
@@ -100,6 +108,9 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
       // Posted before it is published: a thread that reads the new generation finds it on its port.
       for (const thread of threads) thread.sendSnapshot(update);
       Atomics.store(new Int32Array(published), 0, update.generation);
+    },
+    useReadCredentials(credentials) {
+      for (const thread of threads) thread.send({ type: 'read-credentials', credentials });
     },
     listening: Promise.all(listens).then(() => undefined),
     stopping() {

@@ -31,7 +31,7 @@ test('npm start, the Dockerfile and the systemd unit run the bin itself', () => 
   const dockerfile = read('Dockerfile');
   assert.match(dockerfile, /^ENTRYPOINT \["\/app\/dist\/main\.js"\]$/m);
   assert.match(dockerfile, /CMD \["\/app\/dist\/main\.js", "--healthcheck"\]/);
-  assert.match(read('deploy/s3-object-cache.service'), /^ExecStart=\/opt\/s3-object-cache\/dist\/main\.js$/m);
+  assert.match(read('deploy/s3-object-cache.service'), /^ExecStart=\/usr\/bin\/env \/opt\/s3-object-cache\/dist\/main\.js$/m);
 });
 
 test('the Kubernetes manifest runs the image as built: no command, args or flags of its own', () => {

@@ -85,8 +85,9 @@ test('a Last-Modified in another date format is served as an IMF-fixdate', () =>
 });
 
 test('Cache-Control follows the refresh interval', () => {
-  assert.is(cacheControlFor(60_000), 'public, max-age=60');
-  assert.is(cacheControlFor(1_500), 'public, max-age=1');
+  assert.is(cacheControlFor(60_000, 'public'), 'public, max-age=60');
+  assert.is(cacheControlFor(1_500, 'public'), 'public, max-age=1');
+  assert.is(cacheControlFor(60_000, 'private'), 'private, max-age=60');
 });
 
 test('a Last-Modified seen on another version is served but is no strong validator for If-Range', () => {

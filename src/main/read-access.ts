@@ -1,0 +1,98 @@
+// Main thread. READ_AUTH_FILE: read and parsed at start (a file that cannot be read or parsed is
+// exit 2 with one line), reloaded on SIGHUP and when the file changes (a broken file then keeps the
+// credentials in force, with one line saying why), and handed to every serving thread. Refused
+// requests are counted and logged at most once a second per client address, never with what they
+// sent. The file: `user:$2y$...` lines as `htpasswd -B` writes them (bcrypt, for Basic), and bearer
+// tokens, one a line, of 16 characters or more without spaces or colons; blank lines and `#`
+// comments are skipped.
+import { createHash } from 'node:crypto';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { ReadCredentials } from '../serving-protocol.ts';
+import type { Logger } from './logger.ts';
+import type { ServiceMetrics } from './metrics.ts';
+
+export class ReadAccessFileError extends Error {}
+
+const bcryptHash = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
+
+/** The credentials in `text`; a line that is neither is a ReadAccessFileError naming it (never its content). */
+export function parseReadAccess(text: string): ReadCredentials {
+  const users: Array<[string, string]> = [];
+  const tokenDigests: string[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const colon = line.indexOf(':');
+    if (colon > 0) {
+      const user = line.slice(0, colon);
+      const hash = line.slice(colon + 1);
+      if (!bcryptHash.test(hash)) throw new ReadAccessFileError(`line ${index + 1}: the password of "${user}" is not a bcrypt hash; write it with htpasswd -B`);
+      users.push([user, hash]);
+    } else if (line.length < 16 || /[\s:]/.test(line)) {
+      throw new ReadAccessFileError(`line ${index + 1}: neither a user:bcrypt-hash line (htpasswd -B) nor a bearer token of 16 characters or more without spaces or colons`);
+    } else tokenDigests.push(createHash('sha256').update(line).digest('base64'));
+  });
+  if (users.length === 0 && tokenDigests.length === 0) throw new ReadAccessFileError('it holds no user and no token: nobody could read');
+  return { users, tokenDigests };
+}
+
+export function readAccessFile(path: string): ReadCredentials {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ReadAccessFileError(`cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return parseReadAccess(text);
+}
+
+export interface ReadAccessManager {
+  /** SIGHUP: read the file again. */
+  reload(): void;
+  /** Requests refused for want of credentials, and the addresses they came from. */
+  denied(count: number, addresses: readonly string[]): void;
+  stop(): void;
+}
+
+/** How often the file is looked at: a Kubernetes Secret changes by a symlink swap that only a stat sees. */
+const watchIntervalMs = 1_000;
+
+export function manageReadAccess(options: {
+  path: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** The new credentials, for every thread. */
+  apply: (credentials: ReadCredentials) => void;
+}): ReadAccessManager {
+  const { path, logger, metrics } = options;
+  const loggedAt = new Map<string, number>();
+
+  function reload(): void {
+    try {
+      const credentials = readAccessFile(path);
+      options.apply(credentials);
+      logger.info({ users: credentials.users.length, tokens: credentials.tokenDigests.length }, `READ_AUTH_FILE ${path} reloaded`);
+    } catch (error) {
+      if (!(error instanceof ReadAccessFileError)) throw error;
+      logger.warn({ code: 'ReadAccessFileUnusable' }, `READ_AUTH_FILE ${path} not reloaded: ${error.message}; the credentials read before stay in force`);
+    }
+  }
+  watchFile(path, { interval: watchIntervalMs, persistent: false }, (now, before) => {
+    if (now.mtimeMs !== before.mtimeMs || now.ino !== before.ino || now.size !== before.size) reload();
+  });
+
+  return {
+    reload,
+    denied(count, addresses) {
+      metrics.readAccessDenied(count);
+      const now = Date.now();
+      if (loggedAt.size > 10_000) loggedAt.clear();
+      for (const address of addresses) {
+        if (now - (loggedAt.get(address) ?? 0) < 1_000) continue;
+        loggedAt.set(address, now);
+        logger.warn({ code: 'ReadAccessDenied', address }, 'a request without valid read credentials was refused (401)');
+      }
+    },
+    stop: () => unwatchFile(path),
+  };
+}
