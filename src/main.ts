@@ -13,10 +13,7 @@ import { writeLogLine } from './main/output.ts';
 import { installProcessFate, type ProcessFate } from './main/process-fate.ts';
 import { RefreshRequests } from './main/refresh-requests.ts';
 import type { AccessLogEntry, ReadCredentials, SnapshotPaths } from './serving-protocol.ts';
-import type { IncomingMessage } from 'node:http';
-import type { Logger } from './main/logger.ts';
-import type { ServiceMetrics } from './main/metrics.ts';
-import { ReadAccessFileError, readAccessFile } from './main/read-access.ts';
+import { ReadAccessFileError, readAccessFile, startReadAccess } from './main/read-access.ts';
 
 // Built code runs dist/main.js beside dist/fetch-worker.js; source run with Node's type
 // stripping runs src/main.ts beside src/fetch-worker.ts. Both entries sit at the top.
@@ -70,36 +67,11 @@ function snapshotPathsOf(config: Config, cacheControl: string): SnapshotPaths {
   return { mode: 'prefix', indexDocument, notFoundDocument, fallbackDocument, cacheControl };
 }
 
-/**
- * READ_AUTH_FILE in the main thread: its own check of each request (bcryptjs is loaded only here),
- * and the file's reloads, which every serving thread gets too.
- */
-async function startReadAccess(
-  config: Config,
-  credentials: ReadCredentials,
-  logger: Logger,
-  metrics: ServiceMetrics,
-  toThreads: (credentials: ReadCredentials) => void,
-) {
-  const [{ createReadAccess }, { manageReadAccess }] = await Promise.all([import('./http/read-access.ts'), import('./main/read-access.ts')]);
-  const access = createReadAccess(credentials, config.readAuthRealm);
-  const manager = manageReadAccess({
-    path: config.readAuthFile!,
-    logger,
-    metrics,
-    apply: (next) => {
-      access.use(next);
-      toThreads(next);
-    },
-  });
-  return { manager, check: { access, denied: (req: IncomingMessage) => manager.denied(1, [req.socket.remoteAddress ?? 'unknown']) } };
-}
-
 /** Wiring: the fetch worker, the serving threads, the listeners and the stop, each in its own module. */
 async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
-  let readCredentials: ReadCredentials | undefined;
+  let readFile: { path: string; credentials: ReadCredentials } | undefined;
   try {
-    readCredentials = config.readAuthFile === undefined ? undefined : readAccessFile(config.readAuthFile);
+    readFile = config.readAuthFile === undefined ? undefined : { path: config.readAuthFile, credentials: readAccessFile(config.readAuthFile) };
   } catch (error) {
     if (!(error instanceof ReadAccessFileError)) throw error;
     writeLogLine('fatal', `invalid configuration: READ_AUTH_FILE=${JSON.stringify(config.readAuthFile)} is not accepted; ${error.message}`);
@@ -124,7 +96,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   const metrics = new ServiceMetrics({ servingThreads: config.httpThreads, refreshIntervalMs: config.refreshIntervalMs });
   const lifecycle = { stopping: false };
   // Behind read credentials no shared cache may keep a copy to hand to others.
-  const cacheControl = cacheControlFor(config.refreshIntervalMs, readCredentials === undefined ? 'public' : 'private');
+  const cacheControl = cacheControlFor(config.refreshIntervalMs, readFile === undefined ? 'public' : 'private');
   const paths = snapshotPathsOf(config, cacheControl);
   const refreshRequests = new RefreshRequests();
   /** A fetch that starts after this call (joining one queued behind a fetch in flight). */
@@ -156,7 +128,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
             refreshToken: config.refreshToken,
             accessLog: accessLog !== undefined,
             requestCounters: metrics.requestCounters,
-            readAccess: readCredentials && { credentials: readCredentials, realm: config.readAuthRealm },
+            readAccess: readFile && { credentials: readFile.credentials, realm: config.readAuthRealm },
           }),
           paths,
           scrape,
@@ -168,7 +140,15 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
         })
       : undefined;
 
-  const readAccess = readCredentials && (await startReadAccess(config, readCredentials, logger, metrics, (credentials) => threads?.useReadCredentials(credentials)));
+  const readAccess =
+    readFile &&
+    (await startReadAccess({
+      ...readFile,
+      realm: config.readAuthRealm,
+      logger,
+      metrics,
+      toThreads: (credentials) => threads?.useReadCredentials(credentials),
+    }));
   const listeners = createListeners({
     config,
     logger,

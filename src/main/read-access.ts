@@ -7,6 +7,7 @@
 // comments are skipped.
 import { createHash } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { ReadCredentials } from '../serving-protocol.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
@@ -95,4 +96,29 @@ export function manageReadAccess(options: {
     },
     stop: () => unwatchFile(path),
   };
+}
+
+/**
+ * READ_AUTH_FILE in the main thread: its own check of each request it serves (bcryptjs is loaded
+ * only here, and in serving threads, where the file is set), and the file's reloads, which every
+ * serving thread gets too.
+ */
+export async function startReadAccess(options: {
+  path: string;
+  realm: string;
+  credentials: ReadCredentials;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  toThreads: (credentials: ReadCredentials) => void;
+}) {
+  const { createReadAccess } = await import('../http/read-access.ts');
+  const access = createReadAccess(options.credentials, options.realm);
+  const manager = manageReadAccess({
+    ...options,
+    apply: (next) => {
+      access.use(next);
+      options.toThreads(next);
+    },
+  });
+  return { manager, check: { access, denied: (req: IncomingMessage) => manager.denied(1, [req.socket.remoteAddress ?? 'unknown']) } };
 }
