@@ -51,6 +51,8 @@ const loadedLater = {
     './main/worker-events.ts',
     './main/serving-threads.ts',
     './main/listeners.ts',
+    './main/peers.ts',
+    './main/skew-protection.ts',
     './http/*',
     './shared/memory-policy.ts',
   ],

@@ -12,6 +12,7 @@ import { cleanupAll, onCleanup, temporaryDirectory } from '../test/helpers/clean
 import { byMessage, spawnService, startService, type ServiceProcess } from '../test/helpers/service.ts';
 import { freshBucket, putObject, testStore, type TestStore } from '../test/helpers/store.ts';
 import { objectInStore, serviceWithObject } from '../test/helpers/serving.ts';
+import { siteInStore } from '../test/helpers/site.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { bundle, compileMallocTrim } from '../scripts/build.ts';
@@ -552,11 +553,60 @@ async function readAccess(): Promise<void> {
   await Promise.all([open.kill(), guarded.kill()]);
 }
 
+/**
+ * SKEW_PROTECTION on a 1,000-object site of 20 KB files (s3rver) after five deploys that each change
+ * 10% of it: what the four retained snapshots hold beyond the current one, and requests pinned to a
+ * retained snapshot against requests without a pin (wrk on core 1, 50 connections, alternating).
+ */
+async function skew(): Promise<void> {
+  if (!wrkAvailable()) {
+    record('skew protection', 'skipped: wrk not installed (apt-get install wrk)', 'n/a', undefined);
+    return;
+  }
+  const body = (path: string, version: number) => `${version} ${path} `.padEnd(20_000, '.');
+  const paths = Array.from({ length: 1_000 }, (_, index) => `files/file-${index}.txt`);
+  const site = await siteInStore(Object.fromEntries(paths.map((path) => [path, body(path, 0)])));
+  const service = await startService({ env: { ...site.env, LOG_LEVEL: 'info', SKEW_PROTECTION: '1h', REFRESH_INTERVAL: '300ms' } }, 60_000);
+  const snapshotId = async () => String((await request(`${service.url}/${paths[999]}`)).headers['snapshot-id']);
+  const ids = [await snapshotId()];
+  const rssBefore = rssBytes(service.child.pid!);
+  for (let deploy = 1; deploy <= 5; deploy++) {
+    const changed = paths.slice((deploy - 1) * 100, deploy * 100);
+    for (let at = 0; at < changed.length; at += 16) await Promise.all(changed.slice(at, at + 16).map((path) => site.put(path, body(path, deploy))));
+    await waitFor(`deploy ${deploy} served`, async () => (await snapshotId()) !== ids.at(-1), 30_000);
+    ids.push(await snapshotId());
+  }
+  const metrics = await (await request(`${service.url}/-/metrics`)).body.text();
+  const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+  const retainedBytes = sample('s3_object_cache_retained_snapshot_bytes');
+  record(
+    'SKEW_PROTECTION: 1,000 × 20 KB, five deploys changing 10% each: what the retained snapshots hold beyond the current one',
+    `${sample('s3_object_cache_retained_snapshots')} retained, ${fmt(retainedBytes / MiB, 1)} MiB of bodies (the changed bodies: ${fmt((4 * 100 * 20_000) / MiB, 1)} MiB); RSS +${fmt((rssBytes(service.child.pid!) - rssBefore) / MiB, 1)} MiB over the first snapshot's`,
+    'the current snapshot plus the changed bodies only',
+    retainedBytes <= 4 * 100 * 20_000,
+  );
+  const unchanged = `${service.url}/${paths[999]}`;
+  const pinned = `Snapshot-Id: ${ids.at(-2)}`;
+  const arms = { plain: () => runWrk(unchanged, 50, throughputSeconds, '1'), pinned: () => runWrk(unchanged, 50, throughputSeconds, '1', undefined, [pinned]) };
+  arms.plain();
+  arms.pinned(); // warm-up
+  const ratios: number[] = [];
+  for (let pair = 0; pair < throughputPairs; pair++) {
+    const plain = pair % 2 === 0 ? arms.plain() : undefined;
+    const held = arms.pinned();
+    ratios.push(held.requestsPerSecond / (plain ?? arms.plain()).requestsPerSecond);
+  }
+  raw.skew = { ids, ratios };
+  const ratio = median(ratios);
+  record('req/s of requests pinned to a retained snapshot / without a pin (SKEW_PROTECTION, one 20 KB file)', fmt(ratio), '>= 0.95', ratio >= 0.95);
+  await service.kill();
+}
+
 const started = performance.now();
 const store = await testStore();
 console.error(`bench: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`);
 try {
-  for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic, representations, threads, readAccess, prefix })) {
+  for (const [name, scenario] of Object.entries({ throughput, refreshIsolation, memory, startup, shutdown, storeTraffic, representations, threads, readAccess, skew, prefix })) {
     if (only.length > 0 && !only.some((wanted) => wanted === name || wanted.startsWith(`${name}:`))) continue;
     console.error(`bench: ${name}`);
     await scenario(store);

@@ -12,7 +12,7 @@ import { fetchJobOf, startFetchWorker } from './main/fetch-worker-handle.ts';
 import { writeLogLine } from './main/output.ts';
 import { installProcessFate, type ProcessFate } from './main/process-fate.ts';
 import { RefreshRequests } from './main/refresh-requests.ts';
-import type { AccessLogEntry, ReadCredentials, SnapshotPaths } from './serving-protocol.ts';
+import type { AccessLogEntry, ReadCredentials, RefreshOrigin, SnapshotPaths } from './serving-protocol.ts';
 import { ReadAccessFileError, readAccessFile, startReadAccess } from './main/read-access.ts';
 
 // Built code runs dist/main.js beside dist/fetch-worker.js; source run with Node's type
@@ -34,6 +34,9 @@ const loadServing = () =>
     import('./http/cached-object.ts'),
     import('./http/request-handler.ts'),
     import('./shared/memory-policy.ts'),
+    import('./main/peers.ts'),
+    import('./main/skew-protection.ts'),
+    import('./http/snapshot-pins.ts'),
   ]);
 
 /** The worker gets time to cancel its fetch and end cleanly before it is terminated. */
@@ -87,6 +90,9 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
     { cacheControlFor },
     { createRequestHandler },
     { mallocTrim, threadLoaded },
+    { createFanOut },
+    { Retention, createCatchUp },
+    { pinCounter },
   ] = await loadServing();
   const logger = await createLogger(config.logLevel, config.logFormat);
   fate.useLogger(logger);
@@ -99,12 +105,24 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   const cacheControl = cacheControlFor(config.refreshIntervalMs, readFile === undefined ? 'public' : 'private');
   const paths = snapshotPathsOf(config, cacheControl);
   const refreshRequests = new RefreshRequests();
-  /** A fetch that starts after this call (joining one queued behind a fetch in flight). */
-  const requestRefresh = () => {
+  const fanOut =
+    config.peers && config.refreshToken
+      ? createFanOut({ peers: config.peers, token: config.refreshToken, refreshPath: `${config.opsPrefix}/refresh`, ownPort: config.opsPort ?? config.port, logger, metrics })
+      : undefined;
+  /** A fetch that starts after this call (joining one queued behind a fetch in flight); a push is passed on to the peers. */
+  const requestRefresh = (origin: RefreshOrigin) => {
     const request = refreshRequests.add();
     worker.refresh();
+    if (origin === 'push') void fanOut?.();
     return request;
   };
+  const retention = new Retention({ skewMs: config.skewProtectionMs, retainedSnapshots: config.retainedSnapshots, maxTotalBytes: config.maxTotalBytes });
+  const catchUp = createCatchUp(
+    () => requestRefresh('local').outcome,
+    (id) => served?.current.id === id || retention.get(id) !== undefined,
+  );
+  const maxAgeSeconds = Math.floor(config.skewProtectionMs / 1000);
+  const skew = maxAgeSeconds > 0 ? { maxAgeSeconds, catchUp, count: pinCounter(metrics.pinCounters, 0) } : undefined;
   const scrape = async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() });
   const accessLog = logger.isLevelEnabled('debug') ? (entry: AccessLogEntry) => logger.debug(entry, 'request') : undefined;
   const ops = {
@@ -129,10 +147,12 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
             accessLog: accessLog !== undefined,
             requestCounters: metrics.requestCounters,
             readAccess: readFile && { credentials: readFile.credentials, realm: config.readAuthRealm },
+            skew: skew && { maxAgeSeconds, pinCounters: metrics.pinCounters },
           }),
           paths,
           scrape,
           requestRefresh,
+          catchUp,
           accessLog: accessLog ?? (() => undefined),
           readDenied: (count, addresses) => readAccess?.manager.denied(count, addresses),
           socketError: (message) => logger.warn({ port: config.port }, message),
@@ -156,7 +176,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
     threads,
     handlerFor: (role, snapshot) =>
       createRequestHandler({
-        snapshot: role === 'public' ? { holder: snapshot, paths } : undefined,
+        snapshot: role === 'public' ? { holder: snapshot, paths, skew } : undefined,
         lifecycle,
         count: (status) => metrics.countRequest(status),
         ops: role === 'ops' || opsOnPublicPort ? ops : undefined,
@@ -165,8 +185,8 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
       }),
   });
 
-  let served: { current: Snapshot } | undefined;
-  const firstSnapshot = Promise.withResolvers<{ current: Snapshot }>();
+  let served: { current: Snapshot; retained: (id: string) => Snapshot | undefined } | undefined;
+  const firstSnapshot = Promise.withResolvers<NonNullable<typeof served>>();
   worker.subscribe(
     workerEvents({
       config,
@@ -175,9 +195,10 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
       metrics,
       fate,
       refreshRequests,
+      retention,
       publish: (update) => threads?.publish(update),
       swapIn: (snapshot) => {
-        if (served === undefined) firstSnapshot.resolve((served = { current: snapshot }));
+        if (served === undefined) firstSnapshot.resolve((served = { current: snapshot, retained: (id) => retention.get(id) }));
         else served.current = snapshot;
       },
     }),
@@ -193,7 +214,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   }, config.shutdownTimeoutMs);
   fate.onRefresh(() => {
     logger.info({ bucket: config.bucket, ...(config.prefix === undefined ? { key: config.key } : { prefix: config.prefix }) }, 'SIGHUP: refreshing now');
-    requestRefresh(); // nobody waits for the outcome
+    requestRefresh('local'); // nobody waits for the outcome
     readAccess?.manager.reload();
   });
 

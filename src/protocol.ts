@@ -125,6 +125,8 @@ export type WorkerToMain =
    */
   | (FetchReport & {
       type: 'changed';
+      /** Derived from the keys and ETags of the whole snapshot: every replica holding the same set names it the same. */
+      snapshotId: string;
       changes: SnapshotChange[];
       removed: string[];
       listPages: number;
@@ -193,6 +195,7 @@ export function isWorkerToMain(message: unknown): message is WorkerToMain {
       return isCount(candidate.listPages);
     case 'changed':
       return (
+        typeof candidate.snapshotId === 'string' &&
         Array.isArray(candidate.changes) &&
         candidate.changes.every(isSnapshotChange) &&
         Array.isArray(candidate.removed) &&

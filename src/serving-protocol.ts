@@ -21,6 +21,9 @@ export type RefreshOutcome =
   | { outcome: 'changed' | 'unchanged'; etag: string | undefined; size: number; objects?: number }
   | { outcome: 'failed'; error: string };
 
+/** Where a refresh on demand came from: the refresh endpoint (passed on to PEERS), a peer passing one on, or this process (SIGHUP, a pin). */
+export type RefreshOrigin = 'push' | 'peer' | 'local';
+
 /**
  * A refresh on demand, answered by the first fetch that begins after it was asked for. Its HTTP
  * answer is a response in flight like any other: a failure's drain finishes it before the exit.
@@ -58,8 +61,22 @@ export type SnapshotPaths =
  * serving thread on a port of its own before the main thread publishes `generation`
  * (ServingJob.snapshot).
  */
+/** What became of a request pinned to a snapshot other than the current one; a thread's row of pin counters is in this order. */
+export const pinOutcomes = ['held', 'caught_up', 'missed'] as const;
+export type PinOutcome = (typeof pinOutcomes)[number];
+
+/** A snapshot other than the current one that every thread keeps (SKEW_PROTECTION), until `until` (ms since the epoch). */
+export interface RetainedSnapshot {
+  id: string;
+  until: number;
+}
+
 export interface SnapshotUpdate {
   generation: number;
+  /** The next snapshot's id (src/worker/snapshot-refresh.ts). */
+  id: string;
+  /** The snapshots kept besides it, newest first; empty without SKEW_PROTECTION. */
+  retain: readonly RetainedSnapshot[];
   changes: readonly SnapshotChange[];
   removed: readonly string[];
 }
@@ -83,6 +100,8 @@ export interface ServingJob {
   refreshToken: string | undefined;
   accessLog: boolean;
   requestCounters: SharedArrayBuffer;
+  /** SKEW_PROTECTION: the cookie's Max-Age, and where this thread counts pinned requests by outcome; undefined: off. */
+  skew: { maxAgeSeconds: number; pinCounters: SharedArrayBuffer } | undefined;
   /** READ_AUTH_FILE's credentials and READ_AUTH_REALM; undefined: open (no read access control). */
   readAccess: { credentials: ReadCredentials; realm: string } | undefined;
   /** One Int32, set to 1 by the main thread at a stop signal: read per request, no message lag. */
@@ -101,6 +120,8 @@ export type MainToServing =
   /** Close the listener, finish the responses in flight, then say `closed` and end. */
   | { type: 'close' }
   | { type: 'metrics'; id: number; contentType: string; text: string }
+  /** The catch-up refresh this thread asked for is done (or declined). */
+  | { type: 'caught-up'; id: number }
   /** READ_AUTH_FILE reloaded: these credentials from now on. */
   | { type: 'read-credentials'; credentials: ReadCredentials }
   | { type: 'refresh-outcome'; id: number; outcome: RefreshOutcome };
@@ -112,8 +133,10 @@ export type ServingToMain =
   | { type: 'socket-error'; message: string }
   /** A scrape landed on this thread: the main thread owns the registry. */
   | { type: 'metrics'; id: number }
-  /** POST /refresh landed here. */
-  | { type: 'refresh'; id: number }
+  /** POST /refresh landed here; `origin`: a push to pass on to the peers, or one passed on by a peer. */
+  | { type: 'refresh'; id: number; origin: RefreshOrigin }
+  /** A request pinned to a snapshot this replica does not hold (SKEW_PROTECTION). */
+  | { type: 'catch-up'; id: number; pin: string }
   | { type: 'access'; entry: AccessLogEntry }
   /** Requests this thread refused for want of valid credentials since its last report, by client address (sent at most once a second). */
   | { type: 'read-denied'; denied: number; addresses: string[] };

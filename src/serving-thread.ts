@@ -9,7 +9,8 @@ import type { MetricsText } from './http/ops-endpoints.ts';
 import { publishedSnapshot } from './http/published-snapshot.ts';
 import { createRequestHandler } from './http/request-handler.ts';
 import { nextSnapshot, type Snapshot } from './http/snapshot.ts';
-import type { MainToServing, RefreshOutcome, RefreshRequest, ServingJob, ServingToMain } from './serving-protocol.ts';
+import { pinCounter, RetainedSnapshots } from './http/snapshot-pins.ts';
+import type { MainToServing, RefreshOrigin, RefreshOutcome, RefreshRequest, ServingJob, ServingToMain } from './serving-protocol.ts';
 import { firstSnapshotBuilt, snapshotReplaced, threadLoaded } from './shared/memory-policy.ts';
 import { RequestCounter } from './shared/request-counters.ts';
 
@@ -31,10 +32,12 @@ const lifecycle = {
 };
 
 let held: Snapshot | undefined;
-const snapshot = publishedSnapshot(job.snapshot.updates, job.snapshot.published, (update) => {
+const retained = new RetainedSnapshots();
+const published = publishedSnapshot(job.snapshot.updates, job.snapshot.published, (update) => {
   const previous = held;
   const next = nextSnapshot(previous, update, job.cacheControl);
   held = next.snapshot;
+  retained.update(previous, update.retain);
   if (previous === undefined) {
     firstSnapshotBuilt(held.objects.size);
     void listen();
@@ -42,10 +45,28 @@ const snapshot = publishedSnapshot(job.snapshot.updates, job.snapshot.published,
   return held;
 });
 
+const source = {
+  get current() {
+    return published.current;
+  },
+  retained: (id: string) => retained.get(id),
+};
+
 // Questions to the main thread, answered by id.
 let lastId = 0;
 const scrapes = new Map<number, (metrics: MetricsText) => void>();
 const refreshes = new Map<number, (outcome: RefreshOutcome) => void>();
+const catchUps = new Map<number, () => void>();
+
+const skew = job.skew && {
+  maxAgeSeconds: job.skew.maxAgeSeconds,
+  catchUp: (pin: string) => {
+    const id = ++lastId;
+    post({ type: 'catch-up', id, pin });
+    return new Promise<void>((resolve) => catchUps.set(id, resolve));
+  },
+  count: pinCounter(job.skew.pinCounters, job.index),
+};
 
 const scrape = (): Promise<MetricsText> => {
   const id = ++lastId;
@@ -53,9 +74,9 @@ const scrape = (): Promise<MetricsText> => {
   return new Promise((resolve) => scrapes.set(id, resolve));
 };
 
-const requestRefresh = (): RefreshRequest => {
+const requestRefresh = (origin: RefreshOrigin): RefreshRequest => {
   const id = ++lastId;
-  post({ type: 'refresh', id });
+  post({ type: 'refresh', id, origin });
   return { outcome: new Promise((resolve) => refreshes.set(id, resolve)) };
 };
 
@@ -74,7 +95,7 @@ if (readAccess !== undefined) {
 const http = createHttpServer(
   createRequestHandler({
     // Requests arrive only once the first snapshot did.
-    snapshot: { holder: snapshot, paths: job.snapshot.paths },
+    snapshot: { holder: source, paths: job.snapshot.paths, skew },
     lifecycle,
     count: (status) => counter.count(status),
     ops:
@@ -122,6 +143,10 @@ port.on('message', (message: MainToServing) => {
     case 'metrics':
       scrapes.get(message.id)?.({ contentType: message.contentType, text: message.text });
       scrapes.delete(message.id);
+      break;
+    case 'caught-up':
+      catchUps.get(message.id)?.();
+      catchUps.delete(message.id);
       break;
     case 'read-credentials':
       readAccess?.use(message.credentials);

@@ -27,6 +27,8 @@ export class Representation {
   readonly #validators: { from: number; to: number };
   readonly #varies: boolean;
   #notModifiedHeaders: readonly string[] | undefined;
+  #namedOk: { by: readonly string[]; headers: readonly string[] } | undefined;
+  #namedNotModified: { by: readonly string[]; headers: readonly string[] } | undefined;
 
   constructor(
     fields: Pick<Representation, 'encoding' | 'body' | 'etag' | 'contentType' | 'okHeaders'>,
@@ -41,6 +43,20 @@ export class Representation {
   /** 304: the validators alone; kept once asked for (revalidations come again). */
   get notModifiedHeaders(): readonly string[] {
     return (this.#notModifiedHeaders ??= this.okHeaders.slice(this.#validators.from, this.#validators.to));
+  }
+
+  /**
+   * A 200's or a 304's list with the snapshot's name (`Snapshot-Id`) appended, kept for the
+   * snapshot that last asked: an entry outlives snapshots, but one is current at a time, so the
+   * hot path allocates nothing.
+   */
+  named(status: 200 | 304, snapshot: readonly string[]): readonly string[] {
+    const kept = status === 200 ? this.#namedOk : this.#namedNotModified;
+    if (kept?.by === snapshot) return kept.headers;
+    const headers = (status === 200 ? this.okHeaders : this.notModifiedHeaders).concat(snapshot);
+    if (status === 200) this.#namedOk = { by: snapshot, headers };
+    else this.#namedNotModified = { by: snapshot, headers };
+    return headers;
   }
 
   /** 206: everything but Content-Type, Content-Length and Content-Range, added per request. */

@@ -1,7 +1,7 @@
 // Serving thread. Liveness, readiness, metrics and (with REFRESH_TOKEN) refresh on demand, under a
 // prefix that cannot collide with the object at `/`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RefreshRequest } from '../serving-protocol.ts';
+import type { RefreshOrigin, RefreshRequest } from '../serving-protocol.ts';
 import { methodNotAllowed, notFound, plainResponse, send } from './plain-responses.ts';
 import { createRefreshEndpoint } from './refresh-endpoint.ts';
 
@@ -23,7 +23,7 @@ export interface OpsEndpointsOptions {
   /** Ready means: an object is cached and the process is not stopping. */
   isReady: () => boolean;
   /** Undefined: no REFRESH_TOKEN, no refresh endpoint (404). */
-  refresh: { token: string; request: () => RefreshRequest } | undefined;
+  refresh: { token: string; request: (origin: RefreshOrigin) => RefreshRequest } | undefined;
 }
 
 const metricsUnavailable = plainResponse(500, 'metrics unavailable');

@@ -4,16 +4,19 @@
 // once with `?wait=0` (what a store that waits for its notification's answer needs).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RefreshOutcome, RefreshRequest } from '../serving-protocol.ts';
+import type { RefreshOrigin, RefreshOutcome, RefreshRequest } from '../serving-protocol.ts';
 import { plainResponse, send } from './plain-responses.ts';
 
 export interface RefreshEndpointOptions {
   token: string;
-  /** Starts (or joins) a fetch that begins after this call. */
-  request: () => RefreshRequest;
+  /** Starts (or joins) a fetch that begins after this call; `origin` says whether to pass it on to the peers. */
+  request: (origin: RefreshOrigin) => RefreshRequest;
   /** Counts a status sent after the handler returned. */
   count: (status: number) => void;
 }
+
+/** Marks a push one replica passes on to the others (PEERS). */
+export const passedOnHeader = 's3-object-cache-passed-on';
 
 const postOnly = plainResponse(405, 'Method Not Allowed', ['Allow', 'POST']);
 const unauthorized = plainResponse(401, 'Unauthorized', ['WWW-Authenticate', 'Bearer']);
@@ -41,7 +44,8 @@ export function createRefreshEndpoint({ token, request, count }: RefreshEndpoint
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!holdsToken(bearer ?? query.get('token') ?? undefined)) return send(res, unauthorized);
 
-    const refresh = request();
+    // A push passed on by a peer is not passed on again.
+    const refresh = request(req.headers[passedOnHeader] === undefined ? 'push' : 'peer');
     if (query.get('wait') === '0') return sendJson(res, 202, { outcome: 'accepted' });
     void refresh.outcome.then((outcome) => count(sendJson(res, outcome.outcome === 'failed' ? 502 : 200, outcome)));
     return undefined;

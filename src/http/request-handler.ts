@@ -8,6 +8,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { AccessLogEntry, SnapshotPaths } from '../serving-protocol.ts';
 import { createOpsEndpoints, type OpsEndpointsOptions } from './ops-endpoints.ts';
 import type { ReadAccess } from './read-access.ts';
+import { nameSnapshot, servePinned, type SkewProtection, type SnapshotSource } from './snapshot-pins.ts';
 import { notFound, send } from './plain-responses.ts';
 import { objectPath } from '../protocol.ts';
 import { serveObject } from './serve-object.ts';
@@ -19,7 +20,7 @@ export interface RequestHandlerOptions {
    * The snapshot, read once per request (a refresh swaps `current` whole), and how paths map to it.
    * Undefined: this listener serves no object.
    */
-  snapshot: { holder: { readonly current: Snapshot }; paths: SnapshotPaths } | undefined;
+  snapshot: { holder: SnapshotSource; paths: SnapshotPaths; skew: SkewProtection | undefined } | undefined;
   lifecycle: { readonly stopping: boolean };
   /** Counts each status sent (the thread's row of the shared request counters). */
   count: (status: number) => void;
@@ -48,12 +49,12 @@ export function targetPath(url: string): string {
   return queryStart === -1 ? (start === 0 ? url : url.slice(start)) : url.slice(start, queryStart);
 }
 
-type Served = NonNullable<RequestHandlerOptions['snapshot']>;
-
-/** The snapshot's answer for `path`: the one object at `/`, or in prefix mode the object at its path. */
-function serveSnapshot({ holder, paths }: Served, path: string, req: IncomingMessage, res: ServerResponse): number {
-  if (paths.mode === 'prefix') return servePrefix(holder.current, path, paths, req, res);
-  return path === '/' ? serveObject(holder.current.objects.get(objectPath)!, req, res) : send(res, notFound);
+/** `snapshot`'s answer for `path`: the one object at `/`, or in prefix mode the object at its path; every answer names the snapshot. */
+function answerFrom(snapshot: Snapshot, paths: SnapshotPaths, path: string, req: IncomingMessage, res: ServerResponse, from = snapshot.served): number {
+  if (paths.mode === 'prefix') return servePrefix(snapshot, path, paths, req, res, from);
+  if (path === '/') return serveObject(snapshot.objects.get(objectPath)!, req, res, from);
+  nameSnapshot(res, from);
+  return send(res, notFound);
 }
 
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
@@ -68,12 +69,22 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       return ops(path.slice(opsPrefix!.length), req, res);
     }
     if (snapshot === undefined || path[0] !== '/') return send(res, notFound);
-    if (readAccess === undefined) return serveSnapshot(snapshot, path, req, res);
+    if (readAccess === undefined) return serveSnapshot(path, req, res);
     const verdict = readAccess.access.allows(req);
-    if (verdict === true) return serveSnapshot(snapshot, path, req, res);
+    if (verdict === true) return serveSnapshot(path, req, res);
     if (verdict === false) return refuse(req, res);
-    void verdict.then((allowed) => count(allowed ? serveSnapshot(snapshot, path, req, res) : refuse(req, res)));
+    void verdict.then((allowed) => {
+      const status = allowed ? serveSnapshot(path, req, res) : refuse(req, res);
+      if (status !== undefined) count(status);
+    });
     return undefined;
+  };
+
+  /** The current snapshot's answer, or with SKEW_PROTECTION that of the snapshot a request is pinned to. */
+  const serveSnapshot = (path: string, req: IncomingMessage, res: ServerResponse): number | undefined => {
+    const { holder, paths, skew } = snapshot!;
+    if (skew === undefined) return answerFrom(holder.current, paths, path, req, res);
+    return servePinned(holder, skew, req, (pinned, from) => answerFrom(pinned, paths, path, req, res, from), count);
   };
 
   const refuse = (req: IncomingMessage, res: ServerResponse): number => {

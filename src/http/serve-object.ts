@@ -7,6 +7,7 @@ import { rangeNotSatisfiable, type CachedObject, type Representation } from './c
 import { ifRangeHolds, matchesIfNoneMatch, notModifiedSince } from './conditionals.ts';
 import { methodNotAllowed, send } from './plain-responses.ts';
 import { planRanges, type ByteRange } from './ranges.ts';
+import { answerHeaders, nameSnapshot, type ServedFrom } from './snapshot-pins.ts';
 
 /** The request headers this module reads, gathered in one pass over the raw list. */
 interface ObjectRequestHeaders {
@@ -65,17 +66,27 @@ function objectRequestHeaders(req: IncomingMessage): ObjectRequestHeaders {
   return found;
 }
 
-/** Answers GET or HEAD of the object and returns the status sent. */
-export function serveObject(object: CachedObject, req: IncomingMessage, res: ServerResponse): number {
+/**
+ * Answers GET or HEAD of the object and returns the status sent. `from`: the snapshot it comes
+ * from, the cookie an HTML document sets (SKEW_PROTECTION), whether the snapshot is a retained one.
+ */
+export function serveObject(object: CachedObject, req: IncomingMessage, res: ServerResponse, from: ServedFrom): number {
   const method = req.method;
-  if (method !== 'GET' && method !== 'HEAD') return send(res, methodNotAllowed);
+  if (method !== 'GET' && method !== 'HEAD') {
+    nameSnapshot(res, from);
+    return send(res, methodNotAllowed);
+  }
   if (object.redirect !== undefined) {
-    res.writeHead(301, object.redirect as string[]);
+    res.writeHead(301, answerHeaders(object.redirect, from));
     res.end();
     return 301;
   }
   const headers = objectRequestHeaders(req);
   const representation = object.select(headers.acceptEncoding);
+  const cookie = from.cookie !== undefined && representation.contentType.startsWith('text/html') ? from.cookie : undefined;
+  // The common answer (current snapshot, no cookie) takes a list kept per representation.
+  const plain = !from.retained && cookie === undefined;
+  const extra = cookie === undefined ? from.named : [...from.named, 'Set-Cookie', cookie];
 
   const notModified =
     headers.ifNoneMatch !== undefined
@@ -84,7 +95,7 @@ export function serveObject(object: CachedObject, req: IncomingMessage, res: Ser
         object.lastModifiedMs !== undefined &&
         notModifiedSince(headers.ifModifiedSince, object.lastModifiedMs);
   if (notModified) {
-    res.writeHead(304, representation.notModifiedHeaders as string[]);
+    res.writeHead(304, (plain ? representation.named(304, from.named) : answerHeaders(representation.notModifiedHeaders, from, extra)) as string[]);
     res.end();
     return 304;
   }
@@ -93,20 +104,20 @@ export function serveObject(object: CachedObject, req: IncomingMessage, res: Ser
   if (method === 'GET' && headers.range !== undefined && ifRangeHolds(headers.ifRange, representation.etag, object.strongLastModified)) {
     const plan = planRanges(headers.range, representation.body.byteLength);
     if (plan.kind === 'unsatisfiable') {
-      res.writeHead(416, representation.unsatisfiableHeaders as string[]);
+      res.writeHead(416, answerHeaders(representation.unsatisfiableHeaders, from, extra));
       res.end(rangeNotSatisfiable);
       return 416;
     }
     if (plan.kind === 'parts') {
       const [only] = plan.parts;
-      if (plan.parts.length === 1) return sendRange(representation, only!, res);
+      if (plan.parts.length === 1) return sendRange(representation, only!, res, answerHeaders(representation.partialHeaders, from, extra));
       // Parts of a compressed representation in a multipart body would sit under a
       // Content-Encoding that covers the whole message: send the representation whole instead.
-      if (representation.encoding === 'identity') return sendMultipart(representation, plan.parts, res);
+      if (representation.encoding === 'identity') return sendMultipart(representation, plan.parts, res, answerHeaders(representation.partialHeaders, from, extra));
     }
   }
 
-  res.writeHead(200, representation.okHeaders as string[]);
+  res.writeHead(200, (plain ? representation.named(200, from.named) : answerHeaders(representation.okHeaders, from, extra)) as string[]);
   res.end(method === 'HEAD' ? undefined : representation.body);
   return 200;
 }
@@ -115,7 +126,8 @@ function contentRange([first, last]: ByteRange, length: number): string {
   return `bytes ${first}-${last}/${length}`;
 }
 
-function sendRange(representation: Representation, range: ByteRange, res: ServerResponse): number {
+/** `described`: the 206's headers beyond Content-Type, Content-Length and Content-Range. */
+function sendRange(representation: Representation, range: ByteRange, res: ServerResponse, described: readonly string[]): number {
   const [first, last] = range;
   res.writeHead(206, [
     'Content-Type',
@@ -124,14 +136,14 @@ function sendRange(representation: Representation, range: ByteRange, res: Server
     String(last - first + 1),
     'Content-Range',
     contentRange(range, representation.body.byteLength),
-    ...representation.partialHeaders,
+    ...described,
   ]);
   res.end(representation.body.subarray(first, last + 1));
   return 206;
 }
 
 /** multipart/byteranges (RFC 9110 §14.6), the parts in the order the client asked for them. */
-function sendMultipart(representation: Representation, parts: readonly ByteRange[], res: ServerResponse): number {
+function sendMultipart(representation: Representation, parts: readonly ByteRange[], res: ServerResponse, described: readonly string[]): number {
   const boundary = `s3-object-cache-${representation.etag?.replace(/\W/g, '') ?? 'parts'}`;
   const length = representation.body.byteLength;
   const heads = parts.map(
@@ -147,7 +159,7 @@ function sendMultipart(representation: Representation, parts: readonly ByteRange
     `multipart/byteranges; boundary=${boundary}`,
     'Content-Length',
     String(bodyLength),
-    ...representation.partialHeaders,
+    ...described,
   ]);
   res.cork();
   parts.forEach(([first, last], index) => {

@@ -12,6 +12,7 @@ import type { CachedObject, Representation } from './cached-object.ts';
 import { isNavigation } from './negotiation.ts';
 import { methodNotAllowed, notFound, plainResponse, send } from './plain-responses.ts';
 import { serveObject } from './serve-object.ts';
+import { nameSnapshot, type ServedFrom } from './snapshot-pins.ts';
 import type { Snapshot } from './snapshot.ts';
 
 type PrefixPaths = Extract<SnapshotPaths, { mode: 'prefix' }>;
@@ -37,37 +38,40 @@ function sendNotFoundDocument(document: CachedObject, req: IncomingMessage, res:
 }
 
 /** A path that names no object and no folder index: the fallback for a navigation, else 404. */
-function sendMissing(snapshot: Snapshot, options: PrefixPaths, req: IncomingMessage, res: ServerResponse): number {
+function sendMissing(snapshot: Snapshot, options: PrefixPaths, req: IncomingMessage, res: ServerResponse, from: ServedFrom): number {
   if (options.fallbackDocument !== undefined) {
     // The answer depends on these: a shared cache must not hand a script the shell, or a browser a 404.
     res.setHeader('Vary', 'Sec-Fetch-Mode, Accept');
     const fallback = snapshot.objects.get(options.fallbackDocument);
-    if (fallback !== undefined && isNavigation(req.headers['sec-fetch-mode'], req.headers.accept)) return serveObject(fallback, req, res);
+    if (fallback !== undefined && isNavigation(req.headers['sec-fetch-mode'], req.headers.accept)) return serveObject(fallback, req, res, from);
   }
+  nameSnapshot(res, from);
   const document = options.notFoundDocument === undefined ? undefined : snapshot.objects.get(options.notFoundDocument);
   if (document === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return send(res, notFound);
   return sendNotFoundDocument(document, req, res);
 }
 
 /** Answers a request for `path` (the target's path, still percent-encoded) and returns the status sent. */
-export function servePrefix(snapshot: Snapshot, path: string, options: PrefixPaths, req: IncomingMessage, res: ServerResponse): number {
+export function servePrefix(snapshot: Snapshot, path: string, options: PrefixPaths, req: IncomingMessage, res: ServerResponse, from: ServedFrom): number {
   let key = path.slice(1);
   // Most paths hold no escape: decoding them would only copy them.
   if (key.includes('%')) {
     try {
       key = decodeURIComponent(key);
     } catch {
+      nameSnapshot(res, from);
       return send(res, badRequest);
     }
   }
   const { indexDocument } = options;
   if (key === '' || key.endsWith('/')) {
     const index = indexDocument === undefined ? undefined : snapshot.objects.get(key + indexDocument);
-    return index === undefined ? sendMissing(snapshot, options, req, res) : serveObject(index, req, res);
+    return index === undefined ? sendMissing(snapshot, options, req, res, from) : serveObject(index, req, res, from);
   }
   const object = snapshot.objects.get(key);
-  if (object !== undefined) return serveObject(object, req, res);
+  if (object !== undefined) return serveObject(object, req, res, from);
   if (indexDocument !== undefined && snapshot.objects.has(`${key}/${indexDocument}`)) {
+    nameSnapshot(res, from);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, methodNotAllowed);
     const url = req.url ?? '';
     const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
@@ -84,5 +88,5 @@ export function servePrefix(snapshot: Snapshot, path: string, options: PrefixPat
     res.end(req.method === 'HEAD' ? undefined : moved);
     return 301;
   }
-  return sendMissing(snapshot, options, req, res);
+  return sendMissing(snapshot, options, req, res, from);
 }

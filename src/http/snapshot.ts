@@ -5,10 +5,15 @@
 // their entry: nothing of theirs is built, copied or freed.
 import type { SnapshotUpdate } from '../serving-protocol.ts';
 import { toCachedObject, type CachedObject } from './cached-object.ts';
+import type { ServedFrom } from './snapshot-pins.ts';
 
 export interface Snapshot {
   /** 1 for the first; each thread holds the same generation once it has caught up. */
   readonly generation: number;
+  /** Derived from its keys and ETags: the same on every replica that holds the same set (Snapshot-Id). */
+  readonly id: string;
+  /** How an answer from it is sent when no pin is involved (`Snapshot-Id` built once). */
+  readonly served: ServedFrom;
   readonly objects: ReadonlyMap<string, CachedObject>;
   /** Bodies as stored, all entries together. */
   readonly bytes: number;
@@ -24,7 +29,7 @@ export interface NextSnapshot {
   releasedBytes: number;
 }
 
-export function nextSnapshot(previous: Snapshot | undefined, update: SnapshotUpdate, cacheControl: string): NextSnapshot {
+export function nextSnapshot(previous: Snapshot | undefined, update: Omit<SnapshotUpdate, 'retain'>, cacheControl: string): NextSnapshot {
   const objects = new Map(previous?.objects);
   const dropped: string[] = [];
   let bytes = previous?.bytes ?? 0;
@@ -47,5 +52,6 @@ export function nextSnapshot(previous: Snapshot | undefined, update: SnapshotUpd
     bytes += object.body.byteLength;
     heldBytes += prepared.object.heldBytes;
   }
-  return { snapshot: { generation: update.generation, objects, bytes, heldBytes }, dropped, releasedBytes };
+  const served = { named: ['Snapshot-Id', update.id], cookie: undefined, retained: false };
+  return { snapshot: { generation: update.generation, id: update.id, served, objects, bytes, heldBytes }, dropped, releasedBytes };
 }

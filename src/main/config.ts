@@ -210,6 +210,23 @@ const settings = {
     parse: parseToken,
     secret: true,
   },
+  skewProtectionMs: {
+    name: 'SKEW_PROTECTION',
+    defaultValue: 'off',
+    description: "keep serving a browser's assets from the snapshot its page came from, this long (e.g. 1h); off: 0",
+    parse: (raw: string) => (['off', '0'].includes(raw.trim()) ? 0 : within(parseDuration, 1_000, 30 * 24 * hour, 'use off, or a duration from 1s to 30 days, such as 1h')(raw)),
+  },
+  retainedSnapshots: {
+    name: 'RETAINED_SNAPSHOTS',
+    defaultValue: '5',
+    description: 'SKEW_PROTECTION: most snapshots held at once, the current one included',
+    parse: within(parsePositiveInteger, 2, 100, 'use an integer from 2 to 100'),
+  },
+  peers: {
+    name: 'PEERS',
+    description: "the replicas a push is passed on to: HOST:PORT (a DNS name whose addresses are the replicas, such as a headless Service), or base URLs separated by commas",
+    parse: parsePeers,
+  },
   readAuthFile: {
     name: 'READ_AUTH_FILE',
     description: 'only clients with credentials from this file may read: htpasswd -B lines (Basic) and bearer tokens; reloaded on SIGHUP and when it changes',
@@ -376,6 +393,24 @@ function parseReadAuthFile(raw: string): string {
   return raw;
 }
 
+/** PEERS: `{ dns: HOST, port }` resolved at each fan-out, or the base URLs as given. */
+function parsePeers(raw: string): { dns: string; port: number } | { urls: string[] } {
+  const accepted = 'use HOST:PORT (a name whose addresses are the replicas) or http(s):// base URLs separated by commas';
+  const dns = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw.trim());
+  if (dns !== null) return { dns: dns[1]!, port: parsePort(dns[2]!) };
+  const urls = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  if (urls.length === 0) throw new ValueError(accepted);
+  return {
+    urls: urls.map((url) => {
+      try {
+        return parseHttpUrl(url).replace(/\/+$/, '');
+      } catch {
+        throw new ValueError(accepted);
+      }
+    }),
+  };
+}
+
 function parseRealm(raw: string): string {
   const control = [...raw].some((character) => character.charCodeAt(0) < 0x20 || character.charCodeAt(0) === 0x7f);
   if (raw.trim() === '' || /["\\]/.test(raw) || control) throw new ValueError('use a name without quotes, backslashes or control characters');
@@ -439,6 +474,9 @@ function checkCombinations(config: Config, given: ReadonlySet<string>): void {
   }
   if (opsPort !== undefined && !opsEndpoints) {
     throw invalid('OPS_PORT is set but OPS_ENDPOINTS is false; unset OPS_PORT or set OPS_ENDPOINTS=true');
+  }
+  if (config.peers !== undefined && config.refreshToken === undefined) {
+    throw invalid('PEERS is set but REFRESH_TOKEN is not; a push is passed on with that token: set REFRESH_TOKEN on every replica');
   }
   if (config.refreshToken !== undefined && !opsEndpoints) {
     throw invalid('REFRESH_TOKEN is set but OPS_ENDPOINTS is false; the refresh endpoint is one of them');

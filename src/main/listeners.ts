@@ -4,7 +4,7 @@
 // the setting to change.
 import type { RequestListener } from 'node:http';
 import { createHttpServer, type HttpServer } from '../http/http-server.ts';
-import type { Snapshot } from '../http/snapshot.ts';
+import type { SnapshotSource } from '../http/snapshot-pins.ts';
 import type { Config } from './config.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { Logger } from './logger.ts';
@@ -19,12 +19,12 @@ export interface ListenersOptions {
   logger: Logger;
   fate: ProcessFate;
   threads: ServingThreads | undefined;
-  handlerFor: (role: ListenerRole, snapshot: { readonly current: Snapshot }) => RequestListener;
+  handlerFor: (role: ListenerRole, snapshot: SnapshotSource) => RequestListener;
 }
 
 export interface Listeners {
   /** Opens every port; a failure ends the process (exit 3). */
-  open(snapshot: { readonly current: Snapshot }): Promise<void>;
+  open(snapshot: SnapshotSource): Promise<void>;
   /** Whether any port has been opened (a stop then drains it). */
   readonly opened: boolean;
   /** Closes each listener once its responses in flight are finished. */

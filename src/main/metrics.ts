@@ -19,6 +19,7 @@ import processStartTime from 'prom-client/lib/metrics/processStartTime.js';
 import nodeVersion from 'prom-client/lib/metrics/version.js';
 import Gauge from 'prom-client/lib/gauge.js';
 import Registry from 'prom-client/lib/registry.js';
+import { pinOutcomes } from '../serving-protocol.ts';
 import { RequestCounter, countedRequests, requestCounterMemory } from '../shared/request-counters.ts';
 import { cgroupLimit } from './cgroup-limits.ts';
 
@@ -64,6 +65,10 @@ export class ServiceMetrics {
   private objectSize = 0;
   private snapshotObjects = 0;
   private stale = false;
+  private snapshotId: string | undefined;
+  private retained = { count: 0, extraBytes: 0 };
+  /** SKEW_PROTECTION: pinned requests by outcome, one row of three per serving thread. */
+  readonly pinCounters: SharedArrayBuffer;
   private readonly now: () => number;
 
   private readonly attempts = new Counter({
@@ -101,6 +106,12 @@ export class ServiceMetrics {
     help: 'Requests refused with 401 for want of valid read credentials (READ_AUTH_FILE).',
     registers: [this.registry],
   });
+  private readonly peerPushes = new Counter({
+    name: `${prefix}peer_pushes_total`,
+    help: 'PEERS: pushes passed on to another replica, by outcome (passed_on, failed).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   private readonly cacheFileWriteFailures = new Counter({
     name: `${prefix}cache_file_write_failures_total`,
     help: 'Writes of CACHE_FILE that failed (disk full, permissions); the service goes on.',
@@ -110,6 +121,7 @@ export class ServiceMetrics {
   constructor({ servingThreads = 1, refreshIntervalMs = 60_000, memoryLimitBytes = cgroupLimit('memory')?.value, now = Date.now }: MetricsOptions = {}) {
     this.now = now;
     this.requestCounters = requestCounterMemory(servingThreads);
+    this.pinCounters = new SharedArrayBuffer(servingThreads * pinOutcomes.length * Float64Array.BYTES_PER_ELEMENT);
     this.ownRequests = new RequestCounter(this.requestCounters, 0);
     for (const collect of defaultMetrics) collect(this.registry, { eventLoopMonitoringPrecision: delayResolutionMs });
     const registers = [this.registry];
@@ -147,6 +159,43 @@ export class ServiceMetrics {
       help: 'Objects in the snapshot served (1 in one-object mode).',
       registers,
       collect: () => objects.set(this.snapshotObjects),
+    });
+    const snapshotInfo: Gauge<'snapshot_id'> = new Gauge({
+      name: `${prefix}snapshot_info`,
+      help: 'The snapshot served, by its id (Snapshot-Id): 1 for the current one.',
+      labelNames: ['snapshot_id'],
+      registers,
+      collect: () => {
+        snapshotInfo.reset();
+        if (this.snapshotId !== undefined) snapshotInfo.set({ snapshot_id: this.snapshotId }, 1);
+      },
+    });
+    const retained: Gauge = new Gauge({
+      name: `${prefix}retained_snapshots`,
+      help: 'SKEW_PROTECTION: snapshots held besides the current one.',
+      registers,
+      collect: () => retained.set(this.retained.count),
+    });
+    const retainedBytes: Gauge = new Gauge({
+      name: `${prefix}retained_snapshot_bytes`,
+      help: "SKEW_PROTECTION: bytes the retained snapshots hold beyond the current one's (bodies as stored).",
+      registers,
+      collect: () => retainedBytes.set(this.retained.extraBytes),
+    });
+    const pinned: Counter<'outcome'> = new Counter({
+      name: `${prefix}pinned_requests_total`,
+      help: 'SKEW_PROTECTION: requests pinned to a snapshot other than the current one, by outcome (held, caught_up, missed).',
+      labelNames: ['outcome'],
+      registers,
+      collect: () => {
+        pinned.reset();
+        const all = new Float64Array(this.pinCounters);
+        pinOutcomes.forEach((outcome, index) => {
+          let sum = 0;
+          for (let row = index; row < all.length; row += pinOutcomes.length) sum += all[row]!;
+          pinned.inc({ outcome }, sum);
+        });
+      },
     });
     this.registry.registerMetric(eventLoopDelaySummary());
     const recentDelay: Gauge = new Gauge({
@@ -226,6 +275,18 @@ export class ServiceMetrics {
     this.snapshotObjects = objects;
     this.lastSuccessAt = confirmedAt;
     this.stale = true;
+  }
+
+  peerPush(outcome: 'passed_on' | 'failed'): void {
+    this.peerPushes.inc({ outcome });
+  }
+
+  retainedSnapshots(count: number, extraBytes: number): void {
+    this.retained = { count, extraBytes };
+  }
+
+  servingSnapshot(id: string): void {
+    this.snapshotId = id;
   }
 
   readAccessDenied(count: number): void {

@@ -5,7 +5,6 @@
 // sent. The file: `user:$2y$...` lines as `htpasswd -B` writes them (bcrypt, for Basic), and bearer
 // tokens, one a line, of 16 characters or more without spaces or colons; blank lines and `#`
 // comments are skipped.
-import { createHash } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { ReadCredentials } from '../serving-protocol.ts';
@@ -15,6 +14,9 @@ import type { ServiceMetrics } from './metrics.ts';
 export class ReadAccessFileError extends Error {}
 
 const bcryptHash = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
+
+/** node:crypto only where READ_AUTH_FILE is set: the configuration is read before the fetch worker starts. */
+const sha256 = (text: string) => process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('base64');
 
 /** The credentials in `text`; a line that is neither is a ReadAccessFileError naming it (never its content). */
 export function parseReadAccess(text: string): ReadCredentials {
@@ -31,7 +33,7 @@ export function parseReadAccess(text: string): ReadCredentials {
       users.push([user, hash]);
     } else if (line.length < 16 || /[\s:]/.test(line)) {
       throw new ReadAccessFileError(`line ${index + 1}: neither a user:bcrypt-hash line (htpasswd -B) nor a bearer token of 16 characters or more without spaces or colons`);
-    } else tokenDigests.push(createHash('sha256').update(line).digest('base64'));
+    } else tokenDigests.push(sha256(line));
   });
   if (users.length === 0 && tokenDigests.length === 0) throw new ReadAccessFileError('it holds no user and no token: nobody could read');
   return { users, tokenDigests };

@@ -8,6 +8,7 @@ import type {
   AccessLogEntry,
   MainToServing,
   ReadCredentials,
+  RefreshOrigin,
   RefreshRequest,
   ServingJob,
   ServingToMain,
@@ -22,7 +23,9 @@ export interface ServingThreadsOptions {
   jobOf: (index: number) => Omit<ServingJob, 'stoppingFlag' | 'snapshot'>;
   paths: SnapshotPaths;
   scrape: () => Promise<MetricsText>;
-  requestRefresh: () => RefreshRequest;
+  requestRefresh: (origin: RefreshOrigin) => RefreshRequest;
+  /** SKEW_PROTECTION: a refresh that may bring `pin`, done or declined. */
+  catchUp: (pin: string) => Promise<void>;
   accessLog: (entry: AccessLogEntry) => void;
   /** Requests a thread refused for want of read credentials, and from where. */
   readDenied: (count: number, addresses: readonly string[]) => void;
@@ -79,7 +82,10 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
               void options.scrape().then(({ contentType, text }) => send({ type: 'metrics', id: message.id, contentType, text }));
               break;
             case 'refresh':
-              void options.requestRefresh().outcome.then((outcome) => send({ type: 'refresh-outcome', id: message.id, outcome }));
+              void options.requestRefresh(message.origin).outcome.then((outcome) => send({ type: 'refresh-outcome', id: message.id, outcome }));
+              break;
+            case 'catch-up':
+              void options.catchUp(message.pin).then(() => send({ type: 'caught-up', id: message.id }));
               break;
             case 'access':
               options.accessLog(message.entry);

@@ -3,7 +3,6 @@
 // them (lower case first; NO_PROXY: `*`, a host and its subdomains, with or without a leading dot
 // or `*.`, an IP address or CIDR range, each optionally with `:port`). The worker's agents do the
 // proxying itself (node:http's own: CONNECT for https, the absolute form for http).
-import { BlockList, isIP } from 'node:net';
 import type { Config } from './config.ts';
 
 export class ProxySettingError extends Error {}
@@ -23,6 +22,8 @@ function bypassEntryMatches(entry: string, host: string, port: string): boolean 
   let pattern = withPort[1]!.replace(/^\[(.*)\]$/, '$1');
   if (withPort[2] !== undefined && withPort[2] !== port) return false;
   if (pattern.includes('/')) {
+    // node:net only for a CIDR entry: this runs before the fetch worker starts, which loading it would delay.
+    const { BlockList, isIP } = process.getBuiltinModule('node:net');
     const [address = '', bits = ''] = pattern.split('/');
     const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
     if (isIP(address) === 0 || isIP(host) === 0) return false;

@@ -13,6 +13,7 @@ import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { ProcessFate } from './process-fate.ts';
 import type { RefreshRequests } from './refresh-requests.ts';
+import type { Retention } from './skew-protection.ts';
 import { createStalenessBound } from './staleness-bound.ts';
 
 export interface WorkerEventsContext {
@@ -24,6 +25,8 @@ export interface WorkerEventsContext {
   refreshRequests: RefreshRequests;
   /** Each next snapshot, before the main thread swaps it in: the serving threads get it and its generation is published. */
   publish: (update: SnapshotUpdate) => void;
+  /** SKEW_PROTECTION's choice of the snapshots kept besides the current one. */
+  retention: Retention;
   /** Each next snapshot, once published: the main thread serves it from now on (the first opens the ports). */
   swapIn: (snapshot: Snapshot) => void;
 }
@@ -58,7 +61,7 @@ function describeFor(config: Config) {
 }
 
 export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
-  const { config, cacheControl, logger, metrics, fate, refreshRequests } = context;
+  const { config, cacheControl, logger, metrics, fate, refreshRequests, retention } = context;
   let current: Snapshot | undefined;
   const describe = describeFor(config);
   const { source } = describe;
@@ -78,23 +81,27 @@ export function workerEvents(context: WorkerEventsContext): FetchWorkerEvents {
   const answer = (count: number, outcome: 'changed' | 'unchanged') => refreshRequests.answer(count, { outcome, ...describe.outcome(current) });
 
   return {
-    changed({ changes, removed, listPages, durationMs, prepareMs, answers, confirmedAt, fromCacheFile }) {
+    changed({ snapshotId, changes, removed, listPages, durationMs, prepareMs, answers, confirmedAt, fromCacheFile }) {
       const previous = current;
-      const update = { generation: (previous?.generation ?? 0) + 1, changes, removed };
-      const next = nextSnapshot(previous, update, cacheControl);
+      const built = { generation: (previous?.generation ?? 0) + 1, id: snapshotId, changes, removed };
+      const next = nextSnapshot(previous, built, cacheControl);
       for (const problem of next.dropped) logger.warn(source, problem);
-      context.publish(update);
+      context.publish({ ...built, retain: retention.next(previous, next.snapshot) });
+      metrics.retainedSnapshots(retention.count, retention.extraBytes);
       const snapshot = (current = next.snapshot);
       context.swapIn(snapshot);
       const { bytes, heldBytes } = snapshot;
       const objects = snapshot.objects.size;
       if (fromCacheFile) metrics.servingCopyFromDisk(bytes, confirmedAt, objects);
       else metrics.snapshotChanged({ bytes, objects, fetched: changes.length, listPages });
+      metrics.servingSnapshot(snapshotId);
       bound?.confirmed(confirmedAt);
       logger.info(
         {
           ...source,
           ...describe.details(snapshot, previous, changes[0]?.object.integrity),
+          snapshotId,
+          ...(previous && { previousSnapshotId: previous.id }),
           objects,
           bytes,
           heldBytes,

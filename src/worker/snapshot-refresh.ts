@@ -8,6 +8,7 @@
 // fall back on (one fetched, or CACHE_FILE at start-up); the main thread enforces the bound. A
 // snapshot that changed while it was fetched is retried whatever the mode: the one held stays
 // served, whole.
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FetchedObject, SnapshotChange } from '../protocol.ts';
 import { afterFetch } from '../shared/memory-policy.ts';
@@ -20,6 +21,19 @@ import type { FetchOnce } from './refresh-loop.ts';
 import { encodedVariants, sha256Of } from './representations.ts';
 import type { StoreObject } from './s3-object-source.ts';
 import { keepCopy, warn, type WorkerContext } from './worker-context.ts';
+
+/**
+ * The snapshot's id: a digest of its keys and their ETags (the body's digest where a store sends no
+ * ETag), so that every replica holding the same set names it the same without asking the others.
+ */
+export function snapshotIdOf(held: ReadonlyMap<string, FetchedObject>, keyPrefix: string): string {
+  const digest = createHash('sha256');
+  for (const path of [...held.keys()].sort()) {
+    const object = held.get(path)!;
+    digest.update(`${keyPrefix}${path}\t${object.etag ?? `sha256:${object.sha256}`}\n`);
+  }
+  return digest.digest('hex').slice(0, 16);
+}
 
 export function createSnapshotRefresh(context: WorkerContext, discovery: ChangeDiscovery): FetchOnce {
   const { job, post } = context;
@@ -57,7 +71,8 @@ export function createSnapshotRefresh(context: WorkerContext, discovery: ChangeD
   function postChanged(changes: SnapshotChange[], removed: string[], report: Report, confirmedAt: number, fromCacheFile: boolean) {
     for (const path of removed) held.delete(path);
     for (const { path, object } of changes) held.set(path, object);
-    post({ type: 'changed', changes, removed, ...report, prepareMs: Math.round(preparedMs), confirmedAt, fromCacheFile });
+    const snapshotId = snapshotIdOf(held, job.prefix ?? job.key);
+    post({ type: 'changed', snapshotId, changes, removed, ...report, prepareMs: Math.round(preparedMs), confirmedAt, fromCacheFile });
   }
 
   /** At start-up, with the store failing: the snapshot on disk, if intact, ours and fresh enough. */

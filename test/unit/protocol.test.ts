@@ -6,7 +6,7 @@ import { fetchedObject } from '../helpers/fetched-object.ts';
 
 const object = fetchedObject('a', { lastModified: undefined });
 const report = { durationMs: 3, answers: 1, listPages: 1, prepareMs: 1, confirmedAt: 1, fromCacheFile: false };
-const changed = (changes: unknown, removed: unknown = [], extra: Record<string, unknown> = {}) => ({ type: 'changed', ...report, changes, removed, ...extra });
+const changed = (changes: unknown, removed: unknown = [], extra: Record<string, unknown> = {}) => ({ type: 'changed', snapshotId: 'abc', ...report, changes, removed, ...extra });
 
 test('well-formed worker messages are accepted', () => {
   assert.ok(isWorkerToMain(changed([{ path: '', object }])));
@@ -33,6 +33,7 @@ test('malformed messages are rejected', () => {
     changed([], [7]),
     changed([], [], { listPages: -1 }),
     changed({ path: '', object }),
+    changed([], [], { snapshotId: 7 }),
     { type: 'snapshot', ...report, changes: [], removed: [] },
     { type: 'failed', durationMs: 1, answers: 0, retrying: false, failure: { code: 1, message: 'm' } },
     { type: 'failed', durationMs: 1, answers: 0, failure: { code: 'X', message: 'm' } },

@@ -10,7 +10,7 @@ import type { SnapshotUpdate } from '../../../src/serving-protocol.ts';
 import { fetchedObject } from '../../helpers/fetched-object.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
-const update = (generation: number): SnapshotUpdate => ({ generation, changes: [{ path: '', object: fetchedObject(`v${generation}`) }], removed: [] });
+const update = (generation: number): SnapshotUpdate => ({ generation, id: `snapshot-${generation}`, retain: [], changes: [{ path: '', object: fetchedObject(`v${generation}`) }], removed: [] });
 
 /** A thread's side, holding generation 1, and the main thread's two steps: post the update, then publish its generation. */
 async function setUp() {

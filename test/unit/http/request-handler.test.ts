@@ -16,7 +16,7 @@ import { waitFor } from '../../helpers/wait.ts';
 
 const { snapshot } = nextSnapshot(
   undefined,
-  { generation: 1, changes: [{ path: objectPath, object: fetchedObject('cached bytes', { etag: '"v1"' }) }], removed: [] },
+  { generation: 1, id: 'snapshot-1', changes: [{ path: objectPath, object: fetchedObject('cached bytes', { etag: '"v1"' }) }], removed: [] },
   'public, max-age=60',
 );
 
@@ -26,7 +26,7 @@ async function listen(options: { servesObject?: boolean; opsPrefix?: string; ref
   const lifecycle = { stopping: false };
   const metrics = new ServiceMetrics();
   const handler = createRequestHandler({
-    snapshot: options.servesObject === false ? undefined : { holder: { current: snapshot }, paths: { mode: 'object' } },
+    snapshot: options.servesObject === false ? undefined : { holder: { current: snapshot, retained: () => undefined }, paths: { mode: 'object' }, skew: undefined },
     lifecycle,
     count: (status) => metrics.countRequest(status),
     ops:

@@ -175,6 +175,17 @@ test('private networks: the proxy for the store and the extra CAs, checked at st
   }
 });
 
+test('SKEW_PROTECTION, RETAINED_SNAPSHOTS and PEERS: parsed, and PEERS needs REFRESH_TOKEN', () => {
+  assert.is(load().skewProtectionMs, 0);
+  assert.is(load({ SKEW_PROTECTION: '1h' }).skewProtectionMs, 3_600_000);
+  assert.is(load({ SKEW_PROTECTION: 'off' }).skewProtectionMs, 0);
+  assert.equal(load({ PEERS: 's3-object-cache-peers:9100', REFRESH_TOKEN: 'a-refresh-token-0123456789' }).peers, { dns: 's3-object-cache-peers', port: 9100 });
+  assert.equal(load({ PEERS: 'http://a:9100/, http://b:9100', REFRESH_TOKEN: 'a-refresh-token-0123456789' }).peers, { urls: ['http://a:9100', 'http://b:9100'] });
+  assert.throws(() => load({ PEERS: 'http://a:9100' }), /PEERS is set but REFRESH_TOKEN is not/);
+  assert.throws(() => load({ PEERS: 'ftp://a', REFRESH_TOKEN: 'a-refresh-token-0123456789' }), /PEERS="ftp:\/\/a" is not accepted/);
+  assert.throws(() => load({ SKEW_PROTECTION: '10ms' }), /SKEW_PROTECTION="10ms" is not accepted; use off, or a duration from 1s to 30 days/);
+});
+
 test('--help lists every setting with its flag, variable and default', () => {
   const help = helpText();
   for (const line of ['--port, PORT', '--refresh-interval, REFRESH_INTERVAL', '[default: 60s]', '--s3-endpoint, S3_ENDPOINT']) {
