@@ -3,7 +3,7 @@
 // against one-object mode serving a body of the mean size, and against nginx serving the same files
 // from disk; what refreshes cost the store; start-up as the number of objects grows; memory; the
 // main thread's delay while 100 of the 1,000 objects change every second. The store is
-// bench/site-store.ts, whose own cost is negligible (README "Performance").
+// bench/site-store.ts, whose own cost is negligible (docs/performance.md).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

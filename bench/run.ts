@@ -466,7 +466,7 @@ async function threads(): Promise<void> {
     const rps = (arm: string) => median(results[arm]!.map((r) => r.requestsPerSecond));
     const p99 = (arm: string) => median(results[arm]!.map((r) => r.p99Ms));
     // Each round's ratio compares arms measured seconds apart; the median of those cancels the
-    // VM's drift, which a ratio of medians taken minutes apart does not (README "Performance").
+    // VM's drift, which a ratio of medians taken minutes apart does not (docs/performance.md).
     const ratio = (a: string, b: string) => {
       const rounds = results[a]!.map((result, round) => ({ a: result, b: results[b]![round]! }));
       return {

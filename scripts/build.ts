@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build`: bundles the three thread entries into dist/ with esbuild, and compiles the
-// malloc_trim addon next to them where a C compiler exists (README, "Build").
+// malloc_trim addon next to them where a C compiler exists (docs/architecture.md, "Build").
 //
 //   node scripts/build.ts [--require-malloc-trim]   (the Dockerfile's: no image without the addon)
 import { spawnSync } from 'node:child_process';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Points a Ceph RADOS Gateway bucket notification at the service's refresh endpoint, so that a PUT
-// or a DELETE of the object is served within a second instead of at the next refresh (see README,
-// "Failure modes"). Reads the service's own environment: S3_ENDPOINT, AWS_ACCESS_KEY_ID,
+// or a DELETE of the object is served within a second instead of at the next refresh (see
+// docs/operations.md, "Failure modes"). Reads the service's own environment: S3_ENDPOINT, AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, S3_BUCKET, S3_KEY; in prefix mode S3_PREFIX and SNAPSHOT_MARKER: then
 // the marker alone is watched (a deploy's switch), or without one every key under the prefix.
 //

@@ -19,7 +19,7 @@
 #
 # The daemons run in sessions of their own (setsid), as daemons do: whoever started them (a
 # terminal, a test file) can end without taking them along; `stop` and `destroy` end them.
-# Every wait is bounded; daemon logs go to DIR/log/. Facts behind the settings: README "Stores".
+# Every wait is bounded; daemon logs go to DIR/log/. Facts behind the settings: CONTRIBUTING.md, "Stores".
 set -euo pipefail
 
 readonly marker=.ceph-rgw-launcher

@@ -2,7 +2,7 @@
 // A local S3-compatible store (s3rver) on 127.0.0.1 for trying the service by hand and for the
 // tests. Once ready it prints the service's environment as shell lines (`eval` them) and writes
 // DIR/s3rver.pid and DIR/port (scripts/store-fault.sh restarts it on that port), then runs until
-// SIGTERM or SIGINT. s3rver is a fake: see README "Stores".
+// SIGTERM or SIGINT. s3rver is a fake: see CONTRIBUTING.md, "Stores".
 //
 //   node scripts/s3rver.ts --dir .tmp/store [--port 9000] [--bucket example]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

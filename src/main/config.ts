@@ -387,7 +387,7 @@ function parseReadAuthFile(raw: string): string {
   try {
     readAccessFile(raw);
   } catch (error) {
-    if (error instanceof ReadAccessFileError) throw new ValueError(`${error.message}; see README, Read access`);
+    if (error instanceof ReadAccessFileError) throw new ValueError(`${error.message}; see README, "Read access"`);
     throw error;
   }
   return raw;

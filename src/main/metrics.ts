@@ -5,7 +5,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Metric } from 'prom-client';
 // One by one: prom-client's index also loads its Pushgateway and cluster aggregator, and with them
-// node:https, node:zlib and node:cluster (README "Memory").
+// node:https, node:zlib and node:cluster (docs/memory.md).
 import Counter from 'prom-client/lib/counter.js';
 import eventLoopLag from 'prom-client/lib/metrics/eventLoopLag.js';
 import gcDurations from 'prom-client/lib/metrics/gc.js';

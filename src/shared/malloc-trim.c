@@ -1,7 +1,7 @@
 // Every thread, through src/shared/memory-policy.ts. glibc's malloc_trim(0) as a Node-API addon:
 // what threads free stays in the C heap for their next allocations, and glibc gives back on its own
 // only the top of each heap, so after a burst of allocations most of it stays resident. This
-// returns every free page in every thread's heap (README, "Memory"). scripts/build.ts compiles it
+// returns every free page in every thread's heap (docs/memory.md). scripts/build.ts compiles it
 // into dist/malloc-trim.node where a C compiler exists; without it the service runs as before.
 #define NAPI_VERSION 8
 #include <node_api.h>
