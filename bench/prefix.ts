@@ -4,14 +4,14 @@
 // from disk; what refreshes cost the store; start-up as the number of objects grows; memory; the
 // main thread's delay while 100 of the 1,000 objects change every second. The store is
 // bench/site-store.ts, whose own cost is negligible (docs/performance.md).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { request } from 'undici';
 import { temporaryDirectory } from '../test/helpers/cleanup.ts';
-import { stopAtCleanup } from '../test/helpers/processes.ts';
 import { byMessage, spawnService, startService, type ServiceProcess } from '../test/helpers/service.ts';
 import { startStoreProxy } from '../test/helpers/store-proxy.ts';
+import { startNginx, type Nginx } from '../test/helpers/nginx.ts';
 import { waitFor, withTimeout } from '../test/helpers/wait.ts';
 import { MiB, benchScript, fmt, only, pinToCore, processTree, quick, raw, record, residentMemory, startHelper } from './harness.ts';
 import { median, runLoad } from './load.ts';
@@ -64,35 +64,18 @@ function ratio(results: Record<string, WrkResult[]>, a: string, b: string): { rp
   };
 }
 
-/** nginx serving `root` on 127.0.0.1 with `workers` worker processes, as a static server is set up for speed. */
-async function startNginx(root: string, workers: number): Promise<{ url: string; stop: () => Promise<void> }> {
-  const directory = temporaryDirectory('nginx');
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  writeFileSync(
-    join(directory, 'nginx.conf'),
-    [
-      'user root;',
-      `worker_processes ${workers};`,
-      `pid ${directory}/nginx.pid;`,
-      `error_log ${directory}/error.log;`,
-      'events { worker_connections 1024; }',
-      'http {',
-      '  include /etc/nginx/mime.types;',
-      '  access_log off;',
-      '  sendfile on; tcp_nopush on; tcp_nodelay on;',
-      '  open_file_cache max=2000 inactive=60s; open_file_cache_valid 60s;',
-      '  keepalive_requests 100000;',
-      `  client_body_temp_path ${directory}/body; proxy_temp_path ${directory}/proxy; fastcgi_temp_path ${directory}/fastcgi;`,
-      `  uwsgi_temp_path ${directory}/uwsgi; scgi_temp_path ${directory}/scgi;`,
-      `  server { listen 127.0.0.1:${port}; root ${root}; }`,
-      '}',
-    ].join('\n'),
-  );
-  const child = spawn('nginx', ['-p', directory, '-c', join(directory, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-  const stop = stopAtCleanup(child, 'SIGQUIT');
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor('nginx to answer', async () => (await request(`${url}/`)).statusCode < 500, 10_000);
-  return { url, stop };
+/** nginx serving `root` with `workers` worker processes, as a static server is set up for speed. */
+function startFileServer(root: string, workers: number): Promise<Nginx> {
+  return startNginx({
+    workers,
+    http: [
+      'include /etc/nginx/mime.types;',
+      'sendfile on; tcp_nopush on; tcp_nodelay on;',
+      'open_file_cache max=2000 inactive=60s; open_file_cache_valid 60s;',
+      'keepalive_requests 100000;',
+    ],
+    server: `root ${root};`,
+  });
 }
 
 const nginxAvailable = () => spawnSync('nginx', ['-v']).error === undefined;
@@ -182,7 +165,7 @@ async function throughput(): Promise<void> {
   }
   const prefixTwo = await startService({ env: { ...env, S3_PREFIX: 'site/', HTTP_THREADS: '2' } }, 60_000);
   for (const [threads, service] of [[1, prefixOne], [2, prefixTwo]] as const) {
-    const nginx = await startNginx(root, threads);
+    const nginx = await startFileServer(root, threads);
     const versus = alternate(
       {
         service: () => runWrk(service.url, 50, seconds, '1', paths),

@@ -1,5 +1,5 @@
-// A real load balancer for the fleet tests: Debian's nginx in the foreground on 127.0.0.1, sending
-// requests round-robin to the replicas, as a Service or an ingress in front of them would.
+// Debian's nginx in the foreground on 127.0.0.1, for what tests and the bench put in front of or
+// beside the service: a round-robin load balancer over replicas, or a static file server.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,13 +8,20 @@ import { freePort, isListening } from './net.ts';
 import { stopAtCleanup } from './processes.ts';
 import { waitFor } from './wait.ts';
 
-export async function startBalancer(replicaPorts: readonly number[]): Promise<{ url: string; stop: () => Promise<void> }> {
+export interface Nginx {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+/** `http`: lines of the http block; `server`: what its one server (on a free port) does; `workers`: worker processes. */
+export async function startNginx({ http = [], server, workers = 1 }: { http?: string[]; server: string; workers?: number }): Promise<Nginx> {
   const directory = temporaryDirectory('nginx');
   const port = await freePort();
   writeFileSync(
     join(directory, 'nginx.conf'),
     [
-      'worker_processes 1;',
+      'user root;',
+      `worker_processes ${workers};`,
       `pid ${directory}/nginx.pid;`,
       `error_log ${directory}/error.log;`,
       'events { worker_connections 1024; }',
@@ -22,15 +29,23 @@ export async function startBalancer(replicaPorts: readonly number[]): Promise<{ 
       '  access_log off;',
       `  client_body_temp_path ${directory}/body; proxy_temp_path ${directory}/proxy; fastcgi_temp_path ${directory}/fastcgi;`,
       `  uwsgi_temp_path ${directory}/uwsgi; scgi_temp_path ${directory}/scgi;`,
-      `  upstream replicas { ${replicaPorts.map((replica) => `server 127.0.0.1:${replica};`).join(' ')} keepalive 16; }`,
-      `  server { listen 127.0.0.1:${port}; location / { proxy_pass http://replicas; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
+      ...http.map((line) => `  ${line}`),
+      `  server { listen 127.0.0.1:${port}; ${server} }`,
       '}',
     ].join('\n'),
   );
-  const child = spawn('nginx', ['-p', directory, '-c', join(directory, 'nginx.conf'), '-g', 'daemon off; master_process off;'], { stdio: 'ignore' });
+  const child = spawn('nginx', ['-p', directory, '-c', join(directory, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
   const stop = stopAtCleanup(child, 'SIGQUIT', { timeoutMs: 10_000 });
   await waitFor('nginx to listen', () => isListening(port), 10_000).catch((error: Error) => {
     throw new Error(`${error.message}; its log: ${readFileSync(join(directory, 'error.log'), 'utf8').slice(-1000)}`);
   });
   return { url: `http://127.0.0.1:${port}`, stop };
+}
+
+/** Round-robin over the replicas on these ports, as a Service or an ingress in front of them would. */
+export function startBalancer(replicaPorts: readonly number[]): Promise<Nginx> {
+  return startNginx({
+    http: [`upstream replicas { ${replicaPorts.map((replica) => `server 127.0.0.1:${replica};`).join(' ')} keepalive 16; }`],
+    server: 'location / { proxy_pass http://replicas; proxy_http_version 1.1; proxy_set_header Connection ""; }',
+  });
 }
