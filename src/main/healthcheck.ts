@@ -1,10 +1,9 @@
 // Main thread of `--healthcheck`, a short process of its own (Docker's HEALTHCHECK, an exec
 // probe): asks the running service's liveness endpoint, found from the same configuration as the
 // service (OPS_PORT, OPS_HOST, OPS_PREFIX, OPS_ENDPOINTS), and exits 0 healthy or 1 not. It goes
-// straight to the service: never through a proxy the environment names (HTTP_PROXY with
-// NODE_USE_ENV_PROXY would send fetch() there), and plain HTTP needs no CA.
-import { Agent, request } from 'node:http';
+// straight to the service, whatever proxy the environment names, and plain HTTP needs no CA.
 import type { Config } from './config.ts';
+import { directRequest } from './direct-request.ts';
 import { writeLogLine } from './output.ts';
 
 const probeTimeoutMs = 3_000;
@@ -24,22 +23,10 @@ export function healthUrl(config: Config): string {
   return `http://${host}:${port}${path}`;
 }
 
-/** The status the service answered a HEAD with. */
-function headStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = request(url, { method: 'HEAD', agent: new Agent({ proxyEnv: {} }), signal: AbortSignal.timeout(probeTimeoutMs) }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    probe.on('error', reject);
-    probe.end();
-  });
-}
-
 export async function probeHealth(config: Config): Promise<0 | 1> {
   const url = healthUrl(config);
   try {
-    const status = await headStatus(url);
+    const status = await directRequest(new URL(url), { method: 'HEAD', timeoutMs: probeTimeoutMs });
     if (status >= 200 && status < 300) return 0;
     writeLogLine('error', `unhealthy: ${url} answered ${status}`);
   } catch (error) {

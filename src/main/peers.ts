@@ -4,10 +4,9 @@
 // Kubernetes headless Service's addresses are the replicas of the moment). A peer that fails is
 // logged and counted, never fatal: its own refresh schedule still covers it.
 import { lookup } from 'node:dns/promises';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { passedOnHeader } from '../http/refresh-endpoint.ts';
+import { directRequest } from './direct-request.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
@@ -15,8 +14,6 @@ export type Peers = { dns: string; port: number } | { urls: string[] };
 
 const timeoutMs = 2_000;
 const atOnce = 8;
-// Straight to the peers, whatever proxy the environment names.
-const agents = { 'http:': new HttpAgent({ proxyEnv: {} }), 'https:': new HttpsAgent({ proxyEnv: {} }) };
 
 /** The peers' base URLs now, without this replica (one of its own addresses on its own port). */
 async function peerUrls(peers: Peers, ownPort: number): Promise<URL[]> {
@@ -30,27 +27,10 @@ async function peerUrls(peers: Peers, ownPort: number): Promise<URL[]> {
   return urls.filter((url) => !(port(url) === ownPort && own.has(url.hostname.replace(/^\[(.*)\]$/, '$1'))));
 }
 
-function passOn(url: URL, path: string, token: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(`${url.pathname.replace(/\/$/, '')}${path}?wait=0`, url);
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(
-      target,
-      {
-        method: 'POST',
-        agent: agents[url.protocol as keyof typeof agents],
-        headers: { authorization: `Bearer ${token}`, [passedOnHeader]: '1' },
-        signal: AbortSignal.timeout(timeoutMs),
-      },
-      (response) => {
-        response.resume();
-        if (response.statusCode === 202 || response.statusCode === 200) resolve();
-        else reject(new Error(`it answered ${response.statusCode}`));
-      },
-    );
-    request.on('error', reject);
-    request.end();
-  });
+async function passOn(url: URL, path: string, token: string): Promise<void> {
+  const target = new URL(`${url.pathname.replace(/\/$/, '')}${path}?wait=0`, url);
+  const status = await directRequest(target, { method: 'POST', headers: { authorization: `Bearer ${token}`, [passedOnHeader]: '1' }, timeoutMs });
+  if (status !== 202 && status !== 200) throw new Error(`it answered ${status}`);
 }
 
 export function createFanOut(options: { peers: Peers; token: string; refreshPath: string; ownPort: number; logger: Logger; metrics: ServiceMetrics }) {
