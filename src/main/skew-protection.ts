@@ -45,8 +45,12 @@ export class Retention {
     if (previous !== undefined) this.#retired.unshift({ snapshot: previous, until: now + skewMs });
     this.#retired = this.#retired.filter(({ snapshot, until }) => until > now && snapshot.id !== next.id).slice(0, retainedSnapshots - 1);
     const held = () => uniqueBytes([next, ...this.#retired.map(({ snapshot }) => snapshot)]);
-    while (this.#retired.length > 0 && held() > maxTotalBytes) this.#retired.pop();
-    this.extraBytes = held() - next.bytes;
+    let bytes = held();
+    while (this.#retired.length > 0 && bytes > maxTotalBytes) {
+      this.#retired.pop();
+      bytes = held();
+    }
+    this.extraBytes = bytes - next.bytes;
     return this.#retired.map(({ snapshot, until }) => ({ id: snapshot.id, until }));
   }
 
