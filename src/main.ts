@@ -12,8 +12,8 @@ import { fetchJobOf, startFetchWorker } from './main/fetch-worker-handle.ts';
 import { writeLogLine } from './main/output.ts';
 import { installProcessFate, type ProcessFate } from './main/process-fate.ts';
 import { RefreshRequests } from './main/refresh-requests.ts';
-import type { AccessLogEntry, ReadCredentials, RefreshOrigin, SnapshotPaths } from './serving-protocol.ts';
-import { ReadAccessFileError, readAccessFile, startReadAccess } from './main/read-access.ts';
+import type { AccessLogEntry, RefreshOrigin, SnapshotPaths } from './serving-protocol.ts';
+import { startReadAccess } from './main/read-access.ts';
 
 // Built code runs dist/main.js beside dist/fetch-worker.js; source run with Node's type
 // stripping runs src/main.ts beside src/fetch-worker.ts. Both entries sit at the top.
@@ -72,14 +72,7 @@ function snapshotPathsOf(config: Config, cacheControl: string): SnapshotPaths {
 
 /** Wiring: the fetch worker, the serving threads, the listeners and the stop, each in its own module. */
 async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
-  let readFile: { path: string; credentials: ReadCredentials } | undefined;
-  try {
-    readFile = config.readAuthFile === undefined ? undefined : { path: config.readAuthFile, credentials: readAccessFile(config.readAuthFile) };
-  } catch (error) {
-    if (!(error instanceof ReadAccessFileError)) throw error;
-    writeLogLine('fatal', `invalid configuration: READ_AUTH_FILE=${JSON.stringify(config.readAuthFile)} is not accepted; ${error.message}`);
-    return ExitCode.invalidConfig;
-  }
+  const readFile = config.readAuthFile;
   const worker = startFetchWorker(workerFile, fetchJobOf(config));
   const [
     { createLogger },
@@ -96,7 +89,12 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   ] = await loadServing();
   const logger = await createLogger(config.logLevel, config.logFormat);
   fate.useLogger(logger);
-  const shownConfig = { ...config, refreshToken: config.refreshToken && '(set, not shown)', storeProxy: config.storeProxy.shown };
+  const shownConfig = {
+    ...config,
+    refreshToken: config.refreshToken && '(set, not shown)',
+    storeProxy: config.storeProxy.shown,
+    readAuthFile: config.readAuthFile?.path,
+  };
   logger.info({ config: shownConfig, mallocTrim }, 'starting');
 
   const metrics = new ServiceMetrics({ servingThreads: config.httpThreads, refreshIntervalMs: config.refreshIntervalMs });

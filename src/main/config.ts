@@ -16,6 +16,7 @@ import {
   within,
 } from './config-values.ts';
 import { encodings, type Encoding } from '../protocol.ts';
+import type { ReadCredentials } from '../serving-protocol.ts';
 import { cpuBudget } from './cgroup-limits.ts';
 import { ExitCode, exitCodeMeanings } from './exit-codes.ts';
 import { softOpenFileLimit } from './open-file-limit.ts';
@@ -382,15 +383,14 @@ function parseSettings(flags: Record<string, string | boolean | undefined>, env:
   return { parsed, given };
 }
 
-/** READ_AUTH_FILE: a file that reads and parses now (its path; the main thread reads it again to use it). */
-function parseReadAuthFile(raw: string): string {
+/** READ_AUTH_FILE: its path, and the credentials it holds now (reloads read the path again). */
+function parseReadAuthFile(raw: string): { path: string; credentials: ReadCredentials } {
   try {
-    readAccessFile(raw);
+    return { path: raw, credentials: readAccessFile(raw) };
   } catch (error) {
     if (error instanceof ReadAccessFileError) throw new ValueError(`${error.message}; see README, "Read access"`);
     throw error;
   }
-  return raw;
 }
 
 /** PEERS: `{ dns: HOST, port }` resolved at each fan-out, or the base URLs as given. */
