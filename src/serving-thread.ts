@@ -52,33 +52,26 @@ const source = {
   retained: (id: string) => retained.get(id),
 };
 
-// Questions to the main thread, answered by id.
+// Questions to the main thread, each answered by a message with its id.
 let lastId = 0;
-const scrapes = new Map<number, (metrics: MetricsText) => void>();
-const refreshes = new Map<number, (outcome: RefreshOutcome) => void>();
-const catchUps = new Map<number, () => void>();
+const waiting = new Map<number, (answer: never) => void>();
+function ask<T>(question: (id: number) => ServingToMain): Promise<T> {
+  const id = ++lastId;
+  post(question(id));
+  return new Promise<T>((resolve) => waiting.set(id, resolve as (answer: never) => void));
+}
+function answer(id: number, value: unknown): void {
+  waiting.get(id)?.(value as never);
+  waiting.delete(id);
+}
 
 const skew = job.skew && {
   maxAgeSeconds: job.skew.maxAgeSeconds,
-  catchUp: (pin: string) => {
-    const id = ++lastId;
-    post({ type: 'catch-up', id, pin });
-    return new Promise<void>((resolve) => catchUps.set(id, resolve));
-  },
+  catchUp: (pin: string) => ask<undefined>((id) => ({ type: 'catch-up', id, pin })),
   count: pinCounter(job.skew.pinCounters, job.index),
 };
-
-const scrape = (): Promise<MetricsText> => {
-  const id = ++lastId;
-  post({ type: 'metrics', id });
-  return new Promise((resolve) => scrapes.set(id, resolve));
-};
-
-const requestRefresh = (origin: RefreshOrigin): RefreshRequest => {
-  const id = ++lastId;
-  post({ type: 'refresh', id, origin });
-  return { outcome: new Promise((resolve) => refreshes.set(id, resolve)) };
-};
+const scrape = () => ask<MetricsText>((id) => ({ type: 'metrics', id }));
+const requestRefresh = (origin: RefreshOrigin): RefreshRequest => ({ outcome: ask<RefreshOutcome>((id) => ({ type: 'refresh', id, origin })) });
 
 // Refusals for want of read credentials, reported to the main thread at most once a second.
 let denied = 0;
@@ -141,19 +134,16 @@ port.on('message', (message: MainToServing) => {
       });
       break;
     case 'metrics':
-      scrapes.get(message.id)?.({ contentType: message.contentType, text: message.text });
-      scrapes.delete(message.id);
+      answer(message.id, { contentType: message.contentType, text: message.text });
       break;
     case 'caught-up':
-      catchUps.get(message.id)?.();
-      catchUps.delete(message.id);
+      answer(message.id, undefined);
       break;
     case 'read-credentials':
       readAccess?.use(message.credentials);
       break;
     case 'refresh-outcome':
-      refreshes.get(message.id)?.(message.outcome);
-      refreshes.delete(message.id);
+      answer(message.id, message.outcome);
       break;
   }
 });
