@@ -32,14 +32,21 @@ const page = (version: number) => ({
 });
 const script = (version: number, asset: string) => ({ body: `window.versions.push(${version}); // ${asset}`, contentType: 'text/javascript' });
 
+const seconds = () => (performance.now() / 1000).toFixed(2);
+/** When each deploy began and when its marker was written, for a failing test's message. */
+const deploys: string[] = [];
+
 async function deploy(site: SiteInStore, version: number): Promise<void> {
+  const began = seconds();
   await Promise.all(assetsOf(version).map((asset) => site.put(asset, script(version, asset))));
   await Promise.all(pages.map((name) => site.put(name, page(version))));
   await site.put('deploy.json', String(version));
+  deploys.push(`v${version} ${began}-${seconds()} s`);
 }
 
 async function startFleet(skewProtection: string) {
   const site = await siteInStore({});
+  deploys.length = 0;
   await deploy(site, 1);
   const replicas: ServiceProcess[] = [];
   for (let index = 0; index < 3; index++) {
@@ -65,10 +72,13 @@ async function deploysDuring(site: SiteInStore, load: (deploying: () => boolean)
   await loading;
 }
 
-/** Clients with cookie jars load pages and then their assets through the balancer; returns [loads, mixed]. */
-async function cookieJarClients(url: string, site: SiteInStore): Promise<[number, number]> {
+/** Which replica answered (nginx's X-Upstream), from which snapshot: what a failing test's message shows. */
+const origin = (headers: Record<string, string | string[] | undefined>) => `${headers['x-upstream']} ${headers['snapshot-id']}`;
+
+/** Clients with cookie jars load pages and then their assets through the balancer; returns the loads and the mixed ones, described. */
+async function cookieJarClients(url: string, site: SiteInStore): Promise<{ loads: number; mixed: string[] }> {
   let loads = 0;
-  let mixed = 0;
+  const mixed: string[] = [];
   await deploysDuring(site, async (deploying) => {
     await Promise.all(
       Array.from({ length: 4 }, async (_, client) => {
@@ -79,35 +89,39 @@ async function cookieJarClients(url: string, site: SiteInStore): Promise<[number
           if (setCookie !== undefined) cookie = String(setCookie).split(';')[0]!;
           const text = await pageAnswer.body.text();
           const version = Number(/data-version="(\d+)"/.exec(text)![1]);
-          const versions = await Promise.all(
+          const assets = await Promise.all(
             [...text.matchAll(/src="\/([^"]+)"/g)].map(async ([, asset]) => {
               const answer = await request(`${url}/${asset}`, { headers: { 'sec-fetch-mode': 'no-cors', accept: '*/*', cookie } });
-              return Number(/push\((\d+)\)/.exec(await answer.body.text())?.[1] ?? -answer.statusCode);
+              const assetVersion = Number(/push\((\d+)\)/.exec(await answer.body.text())?.[1] ?? -answer.statusCode);
+              return { assetVersion, from: `${answer.statusCode} from ${origin(answer.headers)}` };
             }),
           );
           loads++;
-          if (versions.some((assetVersion) => assetVersion !== version)) mixed++;
+          const wrong = assets.filter(({ assetVersion }) => assetVersion !== version);
+          if (wrong.length > 0) {
+            mixed.push(`at ${seconds()} s, page v${version} from ${origin(pageAnswer.headers)} (${cookie}), ${wrong.length} assets not v${version}, first ${wrong[0]!.from}`);
+          }
         }
       }),
     );
   });
-  return [loads, mixed];
+  return { loads, mixed };
 }
 
 const needsNginx = testUnless(programMissing('nginx', 'apt-get install nginx'));
 
 needsNginx('SKEW_PROTECTION=1h: zero page loads mix deploys across three replicas', async () => {
   const { site, replicas, balancer } = await startFleet('1h');
-  const [loads, mixed] = await cookieJarClients(balancer.url, site);
+  const { loads, mixed } = await cookieJarClients(balancer.url, site);
   assert.ok(loads > 50, `only ${loads} page loads`);
-  assert.is(mixed, 0, `${mixed} of ${loads} page loads mixed deploys`);
+  assert.equal(mixed, [], `${mixed.length} of ${loads} page loads mixed deploys; deploys: ${deploys.join(', ')}`);
   await Promise.all([balancer.stop(), ...replicas.map((replica) => replica.kill())]);
 });
 
 needsNginx('SKEW_PROTECTION=0: the same fleet mixes deploys (the test above can fail)', async () => {
   const { site, replicas, balancer } = await startFleet('0');
-  const [loads, mixed] = await cookieJarClients(balancer.url, site);
-  assert.ok(mixed > 0, `no mixed page load in ${loads} without skew protection: the fleet test proves nothing`);
+  const { loads, mixed } = await cookieJarClients(balancer.url, site);
+  assert.ok(mixed.length > 0, `no mixed page load in ${loads} without skew protection: the fleet test proves nothing`);
   await Promise.all([balancer.stop(), ...replicas.map((replica) => replica.kill())]);
 });
 

@@ -46,6 +46,7 @@ export async function startNginx({ http = [], server, workers = 1 }: { http?: st
 export function startBalancer(replicaPorts: readonly number[]): Promise<Nginx> {
   return startNginx({
     http: [`upstream replicas { ${replicaPorts.map((replica) => `server 127.0.0.1:${replica};`).join(' ')} keepalive 16; }`],
-    server: 'location / { proxy_pass http://replicas; proxy_http_version 1.1; proxy_set_header Connection ""; }',
+    // X-Upstream names the replica that answered, for a failing test's message.
+    server: 'location / { proxy_pass http://replicas; proxy_http_version 1.1; proxy_set_header Connection ""; add_header X-Upstream $upstream_addr always; }',
   });
 }
