@@ -71,52 +71,44 @@ export class ServiceMetrics {
   readonly pinCounters: SharedArrayBuffer;
   private readonly now: () => number;
 
-  private readonly attempts = new Counter({
-    name: `${prefix}refresh_attempts_total`,
-    help: 'Refreshes of the snapshot from the store, including the first one at start-up.',
-    registers: [this.registry],
-  });
-  private readonly successes = new Counter({
-    name: `${prefix}refresh_successes_total`,
-    help: 'Refreshes that succeeded, with a new snapshot or unchanged.',
-    registers: [this.registry],
-  });
-  private readonly unchanged = new Counter({
-    name: `${prefix}refresh_unchanged_total`,
-    help: 'Successful refreshes that found nothing changed (a 304, or a listing like the snapshot held).',
-    registers: [this.registry],
-  });
-  private readonly failures = new Counter({
-    name: `${prefix}refresh_failures_total`,
-    help: 'Refreshes that failed (by default the process exits right after the first one).',
-    registers: [this.registry],
-  });
-  private readonly listingPages = new Counter({
-    name: `${prefix}listing_pages_total`,
-    help: 'Prefix mode: ListObjectsV2 pages read (1000 keys each); 0 per refresh while the snapshot marker is unchanged.',
-    registers: [this.registry],
-  });
-  private readonly objectsFetched = new Counter({
-    name: `${prefix}objects_fetched_total`,
-    help: 'Objects fetched because they were new or changed (unchanged ones cost no GET).',
-    registers: [this.registry],
-  });
-  private readonly readAccessDenials = new Counter({
-    name: `${prefix}read_access_denied_total`,
-    help: 'Requests refused with 401 for want of valid read credentials (READ_AUTH_FILE).',
-    registers: [this.registry],
-  });
+  private readonly attempts = this.counter(
+    'refresh_attempts_total',
+    'Refreshes of the snapshot from the store, including the first one at start-up.',
+  );
+  private readonly successes = this.counter(
+    'refresh_successes_total',
+    'Refreshes that succeeded, with a new snapshot or unchanged.',
+  );
+  private readonly unchanged = this.counter(
+    'refresh_unchanged_total',
+    'Successful refreshes that found nothing changed (a 304, or a listing like the snapshot held).',
+  );
+  private readonly failures = this.counter(
+    'refresh_failures_total',
+    'Refreshes that failed (by default the process exits right after the first one).',
+  );
+  private readonly listingPages = this.counter(
+    'listing_pages_total',
+    'Prefix mode: ListObjectsV2 pages read (1000 keys each); 0 per refresh while the snapshot marker is unchanged.',
+  );
+  private readonly objectsFetched = this.counter(
+    'objects_fetched_total',
+    'Objects fetched because they were new or changed (unchanged ones cost no GET).',
+  );
+  private readonly readAccessDenials = this.counter(
+    'read_access_denied_total',
+    'Requests refused with 401 for want of valid read credentials (READ_AUTH_FILE).',
+  );
   private readonly peerPushes = new Counter({
     name: `${prefix}peer_pushes_total`,
     help: 'PEERS: pushes passed on to another replica, by outcome (passed_on, failed).',
     labelNames: ['outcome'],
     registers: [this.registry],
   });
-  private readonly cacheFileWriteFailures = new Counter({
-    name: `${prefix}cache_file_write_failures_total`,
-    help: 'Writes of CACHE_FILE that failed (disk full, permissions); the service goes on.',
-    registers: [this.registry],
-  });
+  private readonly cacheFileWriteFailures = this.counter(
+    'cache_file_write_failures_total',
+    'Writes of CACHE_FILE that failed (disk full, permissions); the service goes on.',
+  );
 
   constructor({ servingThreads = 1, refreshIntervalMs = 60_000, memoryLimitBytes = cgroupLimit('memory')?.value, now = Date.now }: MetricsOptions = {}) {
     this.now = now;
@@ -125,41 +117,31 @@ export class ServiceMetrics {
     this.ownRequests = new RequestCounter(this.requestCounters, 0);
     for (const collect of defaultMetrics) collect(this.registry, { eventLoopMonitoringPrecision: delayResolutionMs });
     const registers = [this.registry];
-    // Gauges computed at scrape time, from state the service keeps anyway.
-    const lastSuccess: Gauge = new Gauge({
-      name: `${prefix}last_success_timestamp_seconds`,
-      help: 'Unix time of the last successful refresh.',
-      registers,
-      collect: () => {
-        if (this.lastSuccessAt !== undefined) lastSuccess.set(this.lastSuccessAt / 1000);
-      },
-    });
-    const age: Gauge = new Gauge({
-      name: `${prefix}age_seconds`,
-      help: 'Seconds since the snapshot served was last confirmed current by the store.',
-      registers,
-      collect: () => {
-        if (this.lastSuccessAt !== undefined) age.set((this.now() - this.lastSuccessAt) / 1000);
-      },
-    });
-    const stale: Gauge = new Gauge({
-      name: `${prefix}stale`,
-      help: '1 while the last refresh failed and the last good snapshot is served (STALE_IF_ERROR), else 0.',
-      registers,
-      collect: () => stale.set(this.stale ? 1 : 0),
-    });
-    const size: Gauge = new Gauge({
-      name: `${prefix}object_size_bytes`,
-      help: 'Bytes of the snapshot served, all its objects together (bodies as stored).',
-      registers,
-      collect: () => size.set(this.objectSize),
-    });
-    const objects: Gauge = new Gauge({
-      name: `${prefix}snapshot_objects`,
-      help: 'Objects in the snapshot served (1 in one-object mode).',
-      registers,
-      collect: () => objects.set(this.snapshotObjects),
-    });
+    this.gaugeReadAtScrape(
+      'last_success_timestamp_seconds',
+      'Unix time of the last successful refresh.',
+      () => (this.lastSuccessAt !== undefined ? this.lastSuccessAt / 1000 : undefined),
+    );
+    this.gaugeReadAtScrape(
+      'age_seconds',
+      'Seconds since the snapshot served was last confirmed current by the store.',
+      () => (this.lastSuccessAt !== undefined ? (this.now() - this.lastSuccessAt) / 1000 : undefined),
+    );
+    this.gaugeReadAtScrape(
+      'stale',
+      '1 while the last refresh failed and the last good snapshot is served (STALE_IF_ERROR), else 0.',
+      () => (this.stale ? 1 : 0),
+    );
+    this.gaugeReadAtScrape(
+      'object_size_bytes',
+      'Bytes of the snapshot served, all its objects together (bodies as stored).',
+      () => this.objectSize,
+    );
+    this.gaugeReadAtScrape(
+      'snapshot_objects',
+      'Objects in the snapshot served (1 in one-object mode).',
+      () => this.snapshotObjects,
+    );
     const snapshotInfo: Gauge<'snapshot_id'> = new Gauge({
       name: `${prefix}snapshot_info`,
       help: 'The snapshot served, by its id (Snapshot-Id): 1 for the current one.',
@@ -170,18 +152,16 @@ export class ServiceMetrics {
         if (this.snapshotId !== undefined) snapshotInfo.set({ snapshot_id: this.snapshotId }, 1);
       },
     });
-    const retained: Gauge = new Gauge({
-      name: `${prefix}retained_snapshots`,
-      help: 'SKEW_PROTECTION: snapshots held besides the current one.',
-      registers,
-      collect: () => retained.set(this.retained.count),
-    });
-    const retainedBytes: Gauge = new Gauge({
-      name: `${prefix}retained_snapshot_bytes`,
-      help: "SKEW_PROTECTION: bytes the retained snapshots hold beyond the current one's (bodies as stored).",
-      registers,
-      collect: () => retainedBytes.set(this.retained.extraBytes),
-    });
+    this.gaugeReadAtScrape(
+      'retained_snapshots',
+      'SKEW_PROTECTION: snapshots held besides the current one.',
+      () => this.retained.count,
+    );
+    this.gaugeReadAtScrape(
+      'retained_snapshot_bytes',
+      "SKEW_PROTECTION: bytes the retained snapshots hold beyond the current one's (bodies as stored).",
+      () => this.retained.extraBytes,
+    );
     const pinned: Counter<'outcome'> = new Counter({
       name: `${prefix}pinned_requests_total`,
       help: 'SKEW_PROTECTION: requests pinned to a snapshot other than the current one, by outcome (held, caught_up, missed).',
@@ -198,23 +178,22 @@ export class ServiceMetrics {
       },
     });
     this.registry.registerMetric(eventLoopDelaySummary());
-    const recentDelay: Gauge = new Gauge({
-      name: `${prefix}event_loop_delay_p99_seconds`,
-      help: 'Main-thread event-loop delay p99 over the last full minute (the first minute: so far); what alerts read.',
-      registers,
-      collect: lastMinuteDelayP99((value) => recentDelay.set(value)),
-    });
-    new Gauge({
-      name: `${prefix}refresh_interval_seconds`,
-      help: 'REFRESH_INTERVAL: a snapshot older than a few of these has missed refreshes.',
-      registers,
-    }).set(refreshIntervalMs / 1000);
+    this.gaugeReadAtScrape(
+      'event_loop_delay_p99_seconds',
+      'Main-thread event-loop delay p99 over the last full minute (the first minute: so far); what alerts read.',
+      lastMinuteDelayP99(),
+    );
+    this.gaugeReadAtScrape(
+      'refresh_interval_seconds',
+      'REFRESH_INTERVAL: a snapshot older than a few of these has missed refreshes.',
+      () => refreshIntervalMs / 1000,
+    );
     if (memoryLimitBytes !== undefined) {
-      new Gauge({
-        name: `${prefix}memory_limit_bytes`,
-        help: "The memory limit of the process's cgroup (a container's limit), where there is one.",
-        registers,
-      }).set(memoryLimitBytes);
+      this.gaugeReadAtScrape(
+        'memory_limit_bytes',
+        "The memory limit of the process's cgroup (a container's limit), where there is one.",
+        () => memoryLimitBytes,
+      );
     }
     const requests: Counter<'code'> = new Counter({
       name: `${prefix}http_requests_total`,
@@ -234,6 +213,23 @@ export class ServiceMetrics {
       collect: () => {
         threadRequests.reset();
         countedRequests(this.requestCounters).byThread.forEach((count, thread) => threadRequests.inc({ thread }, count));
+      },
+    });
+  }
+
+  private counter(name: string, help: string): Counter {
+    return new Counter({ name: prefix + name, help, registers: [this.registry] });
+  }
+
+  /** A gauge computed when scraped, from state the service keeps anyway; unset while `read` gives undefined. */
+  private gaugeReadAtScrape(name: string, help: string, read: () => number | undefined): void {
+    const gauge: Gauge = new Gauge({
+      name: prefix + name,
+      help,
+      registers: [this.registry],
+      collect: () => {
+        const value = read();
+        if (value !== undefined) gauge.set(value);
       },
     });
   }
@@ -302,10 +298,10 @@ export class ServiceMetrics {
 const excessDelay = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - delayResolutionMs) / 1000;
 
 /**
- * A collect function that reports the p99 of the last full minute: a histogram of its own, read and
- * reset once a minute on a timer, never by a scrape (two scrapers see the same value).
+ * The p99 of the last full minute, in seconds: a histogram of its own, read and reset once a minute
+ * on a timer, never by a scrape (two scrapers see the same value).
  */
-function lastMinuteDelayP99(report: (seconds: number) => void): () => void {
+function lastMinuteDelayP99(): () => number {
   const window = monitorEventLoopDelay({ resolution: delayResolutionMs });
   window.enable();
   const p99SoFar = () => (window.count === 0 ? 0 : excessDelay(window.percentile(99)));
@@ -314,7 +310,7 @@ function lastMinuteDelayP99(report: (seconds: number) => void): () => void {
     lastFullMinute = p99SoFar();
     window.reset();
   }, delayWindowMs).unref();
-  return () => report(lastFullMinute ?? p99SoFar());
+  return () => lastFullMinute ?? p99SoFar();
 }
 
 /**
