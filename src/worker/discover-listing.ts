@@ -11,7 +11,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { contentType as typeByExtension } from 'mime-types';
 import pLimit from 'p-limit';
 import type { FetchJob, FetchedObject } from '../protocol.ts';
-import { StoreRequestFailed, type ChangeDiscovery, type Prepare } from './change-discovery.ts';
+import { StoreRequestFailed, type ChangeDiscovery, type Discovery, type HeldSnapshot, type Prepare } from './change-discovery.ts';
 import { failureCode, type StoreOperation } from './fetch-failure.ts';
 import { ListedObjectTooLarge, listPrefix, type ListedObject } from './list-prefix.ts';
 import { ObjectError, SnapshotChangedError } from './object-errors.ts';
@@ -34,6 +34,8 @@ export function servedContentType(storeType: string | undefined, path: string): 
 }
 
 export interface ListingDiscovery extends ChangeDiscovery {
+  /** `admit` sees the listing before anything is fetched, and throws StoreRequestFailed to refuse it. */
+  discover(held: HeldSnapshot, prepare: Prepare, signal: AbortSignal, admit?: (listing: readonly ListedObject[]) => void): Promise<Discovery>;
   /** The ETag of `key` in the last listing that was fetched whole. */
   listedEtag(key: string): string | undefined;
 }
@@ -99,7 +101,7 @@ export function listingDiscovery(client: S3Client, job: FetchJob): ListingDiscov
   return {
     asked,
     listedEtag: (key) => lastListing.find((listed) => listed.key === key)?.etag,
-    async discover(held, prepare, signal) {
+    async discover(held, prepare, signal, admit) {
       let listing;
       try {
         listing = await listPrefix(client, { ...job, prefix }, signal);
@@ -108,6 +110,7 @@ export function listingDiscovery(client: S3Client, job: FetchJob): ListingDiscov
         throw new StoreRequestFailed(asked, error);
       }
       if (listing.objects.length === 0) throw new StoreRequestFailed(asked, new EmptyPrefixError(`no object under s3://${job.bucket}/${prefix}`));
+      admit?.(listing.objects);
       const plan = planRefresh(held, listing.objects, staged);
       const listPages = listing.pages;
       if (held.size > 0 && plan.fetch.length === 0 && plan.reuse.length === 0 && plan.removed.length === 0) {

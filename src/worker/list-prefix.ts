@@ -11,6 +11,8 @@ export interface ListedObject {
   /** Quoted, as the store lists it. */
   etag: string;
   size: number;
+  /** When the store wrote it, by the store's clock (ms since the epoch). */
+  lastModified: number | undefined;
 }
 
 export interface Listing {
@@ -47,7 +49,7 @@ export async function listPrefix(client: S3Client, job: ListingJob, signal: Abor
       const size = listed.Size ?? 0;
       if (size > job.maxObjectBytes) throw new ListedObjectTooLarge(key, size, job.maxObjectBytes);
       totalBytes += size;
-      objects.push({ key, path: key.slice(job.prefix.length), etag: listed.ETag ?? '', size });
+      objects.push({ key, path: key.slice(job.prefix.length), etag: listed.ETag ?? '', size, lastModified: listed.LastModified?.getTime() });
       if (objects.length > job.maxObjects) throw new SnapshotTooLargeError('MAX_OBJECTS', job.maxObjects, 'objects');
       if (totalBytes > job.maxTotalBytes) throw new SnapshotTooLargeError('MAX_TOTAL_BYTES', job.maxTotalBytes, 'bytes');
     }

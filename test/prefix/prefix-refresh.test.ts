@@ -1,8 +1,9 @@
 // Prefix mode's refreshes on a real store: what an unchanged prefix costs the store (one LIST, no
 // GET; with a marker, one conditional GET), changes, additions and deletions swapped in, the
-// marker gate against a slow upload, an object that changes between the listing and its GET, the
-// limits, a failing listing (exit 1 after the drain, or served stale), SIGTERM under load, a
-// restart from CACHE_FILE, and (on Ceph RGW, which pages as AWS does) more than 1000 keys.
+// marker gate against a slow upload and against the next deploy under way, an object that changes
+// between the listing and its GET, the limits, a failing listing (exit 1 after the drain, or served
+// stale), SIGTERM under load, a restart from CACHE_FILE, and (on Ceph RGW, which pages as AWS
+// does) more than 1000 keys.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent, request } from 'undici';
@@ -101,6 +102,39 @@ test('SNAPSHOT_MARKER: one conditional GET per refresh; a slow upload is never s
     await readers.stop();
   }
   assertNeverOlderAfterNewer(seen);
+});
+
+test('SNAPSHOT_MARKER: a listing that shows the next deploy under way (files written after the marker) is not taken; that deploy is, whole, once its marker is written', async () => {
+  const token = 'marker-race-token-0123456789';
+  const site = await siteInStore({ 'a.txt': 'a1', 'b.txt': 'b1', 'deploy.json': '1' });
+  const service = await startService({ env: { ...site.env, SNAPSHOT_MARKER: 'deploy.json', REFRESH_TOKEN: token, REFRESH_INTERVAL: '1h' } });
+  const refresh = async () => {
+    const answer = await request(`${service.url}/-/refresh`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    return { status: answer.statusCode, body: await answer.body.text() };
+  };
+  const served = async () => [(await text(`${service.url}/a.txt`)).body, (await text(`${service.url}/b.txt`)).body];
+  // Deploy 2 is complete; deploy 3 begins before this replica refreshes: its first file is written
+  // (by the store's clock, which stamps the listing) well past the margin after marker 2.
+  await Promise.all([site.put('a.txt', 'a2'), site.put('b.txt', 'b2')]);
+  await site.put('deploy.json', '2');
+  const writtenAt = async (path: string) => (await site.store.fixtures.statObject(site.bucket, site.prefix + path)).lastModified.getTime();
+  await waitFor('a.txt written 2 s after marker 2 by the store\'s clock', async () => {
+    await site.put('a.txt', 'a3');
+    return (await writtenAt('a.txt')) - (await writtenAt('deploy.json')) >= 2_000;
+  }, 10_000, 200);
+
+  const refused = await refresh();
+  assert.is(refused.status, 502, `the refresh was not refused: ${refused.body}`);
+  assert.match(JSON.parse(refused.body).error, /SnapshotChanged: 1 of its objects \(site\/a\.txt first\) were written after the marker site\/deploy\.json: the next deploy is under way/);
+  assert.equal(await served(), ['a1', 'b1'], 'a listing of a deploy under way was served');
+  assert.ok(service.logs.some((line) => line.level === 'warn' && /written after the marker/.test(line.msg)), 'no warn line says why');
+
+  await site.put('b.txt', 'b3');
+  await site.put('deploy.json', '3');
+  const taken = await refresh();
+  assert.is(taken.status, 200, taken.body);
+  assert.equal(await served(), ['a3', 'b3']);
+  assert.not.ok(service.logs.some((line) => line.level === 'error'), 'a deploy under way is no failure');
 });
 
 test('an object that changes between the listing and its GET: the refresh is retried, the snapshot held served meanwhile, then the latest', async () => {

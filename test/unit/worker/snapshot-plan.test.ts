@@ -7,7 +7,7 @@ import { planRefresh } from '../../../src/worker/snapshot-plan.ts';
 /** What the plan compares: an ETag (as a GET gives it) and a body of that many bytes. */
 const version = (etag: string, size: number) => ({ etag, body: { byteLength: size } });
 
-const listed = (path: string, etag: string, size: number) => ({ key: `site/${path}`, path, etag, size });
+const listed = (path: string, etag: string, size: number) => ({ key: `site/${path}`, path, etag, size, lastModified: undefined });
 
 test('plan: unchanged (same ETag and size) costs nothing; new and changed are fetched; gone ones leave', () => {
   const held = new Map([
