@@ -68,8 +68,3 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv): ProxyChoice {
   }
   return { proxy: proxy.href, shown: `${proxy.host} (${name})` };
 }
-
-/** A proxy URL as a line may name it: its host and port, never its credentials. */
-export function proxyHost(proxy: string): string {
-  return new URL(proxy).host;
-}
