@@ -5,6 +5,7 @@
 // logged and counted, never fatal: its own refresh schedule still covers it.
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
+import pLimit from 'p-limit';
 import { passedOnHeader } from '../http/refresh-endpoint.ts';
 import { directRequest } from './direct-request.ts';
 import type { Logger } from './logger.ts';
@@ -44,10 +45,10 @@ export function createFanOut(options: { peers: Peers; token: string; refreshPath
       logger.warn({ code: 'PeersUnresolved' }, `cannot pass the push on: PEERS does not resolve (${(error as NodeJS.ErrnoException).code ?? String(error)}); check PEERS`);
       return;
     }
-    const queue = [...urls];
+    const limit = pLimit(atOnce);
     await Promise.all(
-      Array.from({ length: Math.min(atOnce, queue.length) }, async () => {
-        for (let url = queue.shift(); url !== undefined; url = queue.shift()) {
+      urls.map((url) =>
+        limit(async () => {
           try {
             await passOn(url, refreshPath, token);
             metrics.peerPush('passed_on');
@@ -55,8 +56,8 @@ export function createFanOut(options: { peers: Peers; token: string; refreshPath
             metrics.peerPush('failed');
             logger.warn({ code: 'PeerUnreachable', peer: url.host }, `cannot pass the push on to the peer ${url.host}: ${(error as Error).message}; it refreshes on its own schedule`);
           }
-        }
-      }),
+        }),
+      ),
     );
   };
 }
