@@ -2,10 +2,11 @@
 // or Basic credentials of one of its users (bcrypt), else it gets 401 naming both schemes and
 // nothing of the content. The open case costs nothing: without the file there is no check at all.
 // Verified Authorization values are remembered (bounded), so bcrypt runs once per credential, not
-// per request; tokens are compared as SHA-256 digests in constant time. A client address gets at
+// per request. Tokens are looked up by their SHA-256 digest: what the lookup's timing could reveal
+// is how much of a digest matched, which says nothing of a token. A client address gets at
 // most `bcryptPerSecond` bcrypt verifications a second: past that its guesses are refused unverified,
 // so ten thousand wrong passwords cost the other clients nothing.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import bcrypt from 'bcryptjs';
 import type { ReadCredentials } from '../serving-protocol.ts';
@@ -15,7 +16,7 @@ const rememberedCredentials = 1024;
 const bcryptPerSecond = 5;
 const trackedAddresses = 10_000;
 
-const digestOf = (text: string) => createHash('sha256').update(text).digest();
+const digestOf = (text: string) => createHash('sha256').update(text).digest('base64');
 
 export interface ReadAccess {
   /** true or false at once, or a promise where a credential is checked for the first time. */
@@ -28,7 +29,8 @@ export interface ReadAccess {
 
 export function createReadAccess(credentials: ReadCredentials, realm: string): ReadAccess {
   let users = new Map<string, string>();
-  let tokens = new Map<string, Buffer>();
+  /** The tokens' SHA-256 digests, base64, as READ_AUTH_FILE's parser keeps them. */
+  let tokenDigests = new Set<string>();
   const verified = new Set<string>();
   /** bcrypt verifications this second, by client address. */
   let verifications = new Map<string, number>();
@@ -36,7 +38,7 @@ export function createReadAccess(credentials: ReadCredentials, realm: string): R
 
   function use(next: ReadCredentials): void {
     users = new Map(next.users);
-    tokens = new Map(next.tokenDigests.map((digest) => [digest, Buffer.from(digest, 'base64')]));
+    tokenDigests = new Set(next.tokenDigests);
     verified.clear();
   }
   use(credentials);
@@ -64,11 +66,7 @@ export function createReadAccess(credentials: ReadCredentials, realm: string): R
     if (authorization === undefined) return false;
     if (verified.has(authorization)) return true;
     const [scheme = '', value = ''] = authorization.split(' ', 2);
-    if (scheme.toLowerCase() === 'bearer') {
-      const digest = digestOf(value);
-      const known = tokens.get(digest.toString('base64'));
-      return known !== undefined && timingSafeEqual(digest, known) && remember(authorization);
-    }
+    if (scheme.toLowerCase() === 'bearer') return tokenDigests.has(digestOf(value)) && remember(authorization);
     if (scheme.toLowerCase() !== 'basic') return false;
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
