@@ -85,7 +85,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
     { mallocTrim, threadLoaded },
     { createFanOut },
     { Retention, createCatchUp },
-    { pinCounter },
+    { heldSnapshot, pinCounter },
   ] = await loadServing();
   const logger = await createLogger(config.logLevel, config.logFormat);
   fate.useLogger(logger);
@@ -117,7 +117,7 @@ async function serve(config: Config, fate: ProcessFate): Promise<ExitCode> {
   const retention = new Retention({ skewMs: config.skewProtectionMs, retainedSnapshots: config.retainedSnapshots, maxTotalBytes: config.maxTotalBytes });
   const catchUp = createCatchUp(
     () => requestRefresh('local').outcome,
-    (id) => served?.current.id === id || retention.get(id) !== undefined,
+    (id) => served !== undefined && heldSnapshot(served, id) !== undefined,
   );
   const maxAgeSeconds = Math.floor(config.skewProtectionMs / 1000);
   const skew = maxAgeSeconds > 0 ? { maxAgeSeconds, catchUp, count: pinCounter(metrics.pinCounters, 0) } : undefined;

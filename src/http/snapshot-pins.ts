@@ -17,6 +17,12 @@ export interface SnapshotSource {
   retained(id: string): Snapshot | undefined;
 }
 
+/** The snapshot `id` names, current or retained, where `source` holds it. */
+export function heldSnapshot(source: SnapshotSource, id: string): Snapshot | undefined {
+  const current = source.current;
+  return current.id === id ? current : source.retained(id);
+}
+
 export interface SkewProtection {
   /** SKEW_PROTECTION in seconds: the cookie's Max-Age. */
   maxAgeSeconds: number;
@@ -122,7 +128,7 @@ export function servePinned(
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, catchUpWaitMs).unref());
   void Promise.race([skew.catchUp(pin), timeout]).then(() => {
     const now = source.current;
-    const caughtUp = now.id === pin ? now : source.retained(pin);
+    const caughtUp = heldSnapshot(source, pin);
     skew.count(caughtUp === undefined ? 'missed' : 'caught_up');
     done(serve(caughtUp ?? now, { ...(caughtUp ?? now).served, retained: caughtUp !== undefined && caughtUp !== now }));
   });
