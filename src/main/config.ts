@@ -20,6 +20,7 @@ import type { ReadCredentials } from '../serving-protocol.ts';
 import { cpuBudget } from './cgroup-limits.ts';
 import { ExitCode, exitCodeMeanings } from './exit-codes.ts';
 import { softOpenFileLimit } from './open-file-limit.ts';
+import type { Peers } from './peers.ts';
 import { ReadAccessFileError, readAccessFile } from './read-access.ts';
 import { ProxySettingError, proxyFor, storeUrl, type ProxyChoice } from './store-route.ts';
 
@@ -394,7 +395,7 @@ function parseReadAuthFile(raw: string): { path: string; credentials: ReadCreden
 }
 
 /** PEERS: `{ dns: HOST, port }` resolved at each fan-out, or the base URLs as given. */
-function parsePeers(raw: string): { dns: string; port: number } | { urls: string[] } {
+function parsePeers(raw: string): Peers {
   const accepted = 'use HOST:PORT (a name whose addresses are the replicas) or http(s):// base URLs separated by commas';
   const dns = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw.trim());
   if (dns !== null) return { dns: dns[1]!, port: parsePort(dns[2]!) };
