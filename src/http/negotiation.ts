@@ -1,5 +1,6 @@
 // Serving thread. Content negotiation. Accept-Encoding (RFC 9110 §12.5.3): which of the prepared
-// encodings a client gets. The highest q wins; on a tie the server's order (COMPRESSION's, then identity) decides.
+// encodings a client gets. The highest q wins; on a tie the server's order (COMPRESSION's, then
+// identity) decides.
 // `identity` is acceptable unless excluded (`identity;q=0`, or `*;q=0` without an entry for it),
 // but when not named it ranks below any coding the client names (`gzip;q=0.8` means: gzip, please).
 // When nothing offered is acceptable the client still gets identity, as nginx does, not a 406.

@@ -1,7 +1,7 @@
 // Main thread. The serving threads beside it (HTTP_THREADS > 1): starts them, hands each next
-// snapshot to each (shared memory, no copy) and publishes its generation, answers what they ask of the main thread (metrics,
-// refreshes), relays their access log, stops them, and treats a thread that dies as an internal
-// fault: never a silent loss of capacity.
+// snapshot to each (shared memory, no copy) and publishes its generation, answers what they ask
+// of the main thread (metrics, refreshes, catch-ups), relays their access log and refusals, stops
+// them, and treats a thread that dies as an internal fault: never a silent loss of capacity.
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MetricsText } from '../http/ops-endpoints.ts';
 import type {

@@ -1,5 +1,5 @@
-// Main thread, serving threads and fetch worker. When memory is given back, one function per moment it happens (docs/memory.md has
-// the measurements behind each choice).
+// Main thread, serving threads and fetch worker. When memory is given back, one function per
+// moment it happens (docs/memory.md has the measurements behind each choice).
 //
 // Bodies live outside V8's heap, and V8 frees dead ones only once about 64 MiB of them have piled
 // up in a thread: after a swap leaves a small body dead, the thread collects at once (a pause of a
