@@ -74,31 +74,36 @@ const catchUpBudgetMs = 2_000;
  * Catch-up refreshes for pins this replica does not hold. `refresh` starts (or joins) a refresh and
  * resolves once it is done; `holds` says whether a pin is now current or retained. A pin is
  * remembered as unknown only once a refresh that began after it was asked for succeeded without
- * bringing it: a refresh already under way may predate its deploy.
+ * bringing it: a refresh already under way may predate its deploy. `now`: the clock those times
+ * are read from.
  */
-export function createCatchUp(refresh: () => Promise<{ outcome: string }>, holds: (id: string) => boolean): (pin: string) => Promise<void> {
+export function createCatchUp(
+  refresh: () => Promise<{ outcome: string }>,
+  holds: (id: string) => boolean,
+  now: () => number = Date.now,
+): (pin: string) => Promise<void> {
   const unknown = new Map<string, number>();
   let inFlight: { done: Promise<{ outcome: string }>; startedAt: number } | undefined;
   let lastStartedAt = -Infinity;
   return async (pin) => {
-    const askedAt = Date.now();
-    while (!holds(pin) && (unknown.get(pin) ?? 0) <= Date.now()) {
+    const askedAt = now();
+    while (!holds(pin) && (unknown.get(pin) ?? 0) <= now()) {
       if (inFlight !== undefined) {
         const { done, startedAt } = inFlight;
         // A refresh that failed (a deploy racing its listing, say) says nothing of the pin.
         const { outcome } = await done;
         if (startedAt < askedAt || outcome === 'failed' || holds(pin)) continue;
         if (unknown.size >= rememberedUnknown) unknown.clear();
-        unknown.set(pin, Date.now() + unknownForMs);
+        unknown.set(pin, now() + unknownForMs);
         return;
       }
-      const slotIn = lastStartedAt + pinRefreshEveryMs - Date.now();
+      const slotIn = lastStartedAt + pinRefreshEveryMs - now();
       if (slotIn > 0) {
-        if (Date.now() + slotIn > askedAt + catchUpBudgetMs) return;
+        if (now() + slotIn > askedAt + catchUpBudgetMs) return;
         await new Promise((resolve) => setTimeout(resolve, slotIn));
         continue;
       }
-      lastStartedAt = Date.now();
+      lastStartedAt = now();
       const started = { done: refresh(), startedAt: lastStartedAt };
       inFlight = started;
       void started.done.finally(() => {

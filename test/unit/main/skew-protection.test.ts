@@ -45,17 +45,19 @@ test('retention: bodies shared by snapshots count once; past MAX_TOTAL_BYTES the
   assert.equal(retention.next(c, back, 3).map(({ id }) => id), ['c']);
 });
 
-/** A refresh the test ends by hand, and what it brings. */
-function refreshes() {
+/** A refresh the test ends by hand, and what it brings; `now`: the catch-up's clock. */
+function refreshes(now?: () => number) {
   const started: Array<(outcome: string) => void> = [];
   const held = new Set<string>();
   const refresh = () => new Promise<{ outcome: string }>((resolve) => started.push((outcome) => resolve({ outcome })));
-  return { started, held, catchUp: createCatchUp(refresh, (id) => held.has(id)) };
+  return { started, held, catchUp: createCatchUp(refresh, (id) => held.has(id), now) };
 }
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 test('catch-up: one refresh for every waiting pin; a pin it brought is held, one it did not is not tried again', async () => {
-  const { started, held, catchUp } = refreshes();
+  // Both pins are asked at the refresh's start: on the wall clock a millisecond may pass between
+  // them, and a pin asked after a refresh began rightly waits for the next one.
+  const { started, held, catchUp } = refreshes(() => 1_000_000);
   const first = catchUp('aaaaaaaaaaaaaaaa');
   const second = catchUp('bbbbbbbbbbbbbbbb');
   await turn();
