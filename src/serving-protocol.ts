@@ -104,7 +104,11 @@ export interface ServingJob {
   skew: { maxAgeSeconds: number; pinCounters: SharedArrayBuffer } | undefined;
   /** READ_AUTH_FILE's credentials and READ_AUTH_REALM; undefined: open (no read access control). */
   readAccess: { credentials: ReadCredentials; realm: string } | undefined;
-  /** One Int32, set to 1 by the main thread at a stop signal: read per request, no message lag. */
+  /**
+   * One Int32 the main thread sets, read without a message's lag: 1 from a stop's start (readiness
+   * 503, Connection: close; DRAIN_DELAY still serves new connections), 2 once the listeners close
+   * (a connection accepted after that is dropped unanswered, as the closed listener's backlog is).
+   */
   stoppingFlag: SharedArrayBuffer;
   /**
    * Where snapshots arrive (SnapshotUpdate messages), and one Int32 holding the generation the main

@@ -27,7 +27,7 @@ const stoppingFlag = new Int32Array(job.stoppingFlag);
 // this thread's event loop is busy and a message would wait.
 const lifecycle = {
   get stopping() {
-    return Atomics.load(stoppingFlag, 0) === 1;
+    return Atomics.load(stoppingFlag, 0) !== 0;
   },
 };
 
@@ -113,6 +113,11 @@ const http = createHttpServer(
     onError: (error) => post({ type: 'socket-error', message: `listening socket error: ${error.message}` }),
   },
 );
+
+// The main thread has closed the listeners: nothing new is served, whenever the 'close' message comes.
+http.server.on('connection', (socket) => {
+  if (Atomics.load(stoppingFlag, 0) === 2) socket.destroy();
+});
 
 async function listen(): Promise<void> {
   try {

@@ -124,6 +124,8 @@ export function startServingThreads(options: ServingThreadsOptions): ServingThre
     },
     async close() {
       closing = true;
+      // At once, in every thread: its own close waits for the message.
+      Atomics.store(new Int32Array(stoppingFlag), 0, 2);
       for (const thread of threads) thread.send({ type: 'close' });
       await Promise.all(ends);
     },
