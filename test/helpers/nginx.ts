@@ -1,12 +1,10 @@
 // Debian's nginx in the foreground on 127.0.0.1, for what tests and the bench put in front of or
 // beside the service: a round-robin load balancer over replicas, or a static file server.
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporaryDirectory } from './cleanup.ts';
-import { freePort, isListening } from './net.ts';
-import { stopAtCleanup } from './processes.ts';
-import { waitFor } from './wait.ts';
+import { freePort } from './net.ts';
+import { startListeningDaemon } from './processes.ts';
 
 export interface Nginx {
   url: string;
@@ -34,10 +32,11 @@ export async function startNginx({ http = [], server, workers = 1 }: { http?: st
       '}',
     ].join('\n'),
   );
-  const child = spawn('nginx', ['-p', directory, '-c', join(directory, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-  const stop = stopAtCleanup(child, 'SIGQUIT', { timeoutMs: 10_000 });
-  await waitFor('nginx to listen', () => isListening(port), 10_000).catch((error: Error) => {
-    throw new Error(`${error.message}; its log: ${readFileSync(join(directory, 'error.log'), 'utf8').slice(-1000)}`);
+  const stop = await startListeningDaemon('nginx', ['-p', directory, '-c', join(directory, 'nginx.conf'), '-g', 'daemon off;'], {
+    port,
+    stopSignal: 'SIGQUIT',
+    logFile: join(directory, 'error.log'),
+    readyWithinMs: 10_000,
   });
   return { url: `http://127.0.0.1:${port}`, stop };
 }

@@ -1,13 +1,12 @@
 // A real forward proxy for the tests: Debian's squid in the foreground on 127.0.0.1, optionally
 // asking for Basic credentials, its access log readable. Squid drops to the user `proxy`, so its
 // directory is one of its own under /tmp that that user can enter (the test's TMPDIR is private).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onCleanup } from './cleanup.ts';
-import { freePort, isListening } from './net.ts';
-import { stopAtCleanup } from './processes.ts';
-import { waitFor } from './wait.ts';
+import { freePort } from './net.ts';
+import { startListeningDaemon } from './processes.ts';
 
 export interface Squid {
   /** http://127.0.0.1:PORT, with the credentials when it asks for them. */
@@ -47,10 +46,11 @@ export async function startSquid(credentials?: { user: string; password: string 
       credentials === undefined ? 'http_access allow all' : 'http_access deny all',
     ].join('\n'),
   );
-  const child = spawn('squid', ['-N', '-f', join(directory, 'squid.conf')], { stdio: 'ignore' });
-  const stop = stopAtCleanup(child, 'SIGTERM', { timeoutMs: 10_000 });
-  await waitFor('squid to listen', () => isListening(port), 15_000).catch((error: Error) => {
-    throw new Error(`${error.message}; its log: ${readFileSync(join(directory, 'cache.log'), 'utf8').slice(-2000)}`);
+  const stop = await startListeningDaemon('squid', ['-N', '-f', join(directory, 'squid.conf')], {
+    port,
+    stopSignal: 'SIGTERM',
+    logFile: join(directory, 'cache.log'),
+    readyWithinMs: 15_000,
   });
   const userinfo = credentials === undefined ? '' : `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`;
   return {
